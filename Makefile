@@ -1,0 +1,55 @@
+# Entry points: `make demo` shows the stack answering; `make test` is what CI runs.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+# Debian suites whose test images `make test` builds.
+SUITES ?= bookworm
+DEMO_PORT ?= 8081
+
+.PHONY: help venv docker images lint unit molecule test demo demo-clean build clean
+
+help:
+	@echo "make demo   - deploy the stack into a container and fetch its page through port 81"
+	@echo "make test   - lint, unit checks and every molecule scenario (what CI runs)"
+	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint"
+	@echo "make build  - build the collection tarball"
+
+$(BIN)/molecule: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/molecule
+
+docker:
+	scripts/ensure-docker.sh
+
+images: docker
+	@for suite in $(SUITES); do scripts/build-image.sh $$suite || exit 1; done
+
+lint: venv
+	$(BIN)/yamllint .
+	$(BIN)/ansible-lint
+	$(BIN)/antsibull-changelog lint
+
+unit: venv
+	$(BIN)/pytest -q tests
+
+molecule: venv images
+	$(BIN)/molecule test --all
+
+test: lint unit molecule
+
+demo: venv images
+	scripts/demo.sh $(DEMO_PORT)
+
+demo-clean:
+	-docker rm -f pyweb-demo
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force
+
+clean: demo-clean
+	rm -rf $(VENV) .cache *.tar.gz

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Start one systemd container, apply playbooks/site.yml to it through inventory/demo.yml, and
+# fetch the app's page through nginx on port 81 (published on 127.0.0.1:PORT).
+# Usage: scripts/demo.sh [PORT]   (run by `make demo`, after the toolchain and image exist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${1:-8081}
+name=pyweb-demo
+image=${MOLECULE_IMAGE:-pyweb-deploy/debian:bookworm}
+
+log() { printf 'demo: %s\n' "$*" >&2; }
+
+if [ -z "$(docker ps -q --filter "name=^${name}$")" ]; then
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  log "starting $name from $image"
+  docker run -d --name "$name" --hostname "$name" \
+    --cap-add SYS_ADMIN --cgroupns=host \
+    -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+    -p "127.0.0.1:${port}:81" \
+    "$image" /lib/systemd/systemd >/dev/null
+fi
+
+export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
+ansible-playbook -i inventory/demo.yml molecule/shared/prepare.yml
+ansible-playbook -i inventory/demo.yml playbooks/site.yml
+
+url="http://127.0.0.1:${port}/"
+for _ in $(seq 1 30); do
+  if body=$(curl -fsS --max-time 5 "$url"); then
+    printf '\nGET %s (nginx on port 81 in container %s):\n%s\n\n' "$url" "$name" "$body"
+    log "remove it with: make demo-clean"
+    exit 0
+  fi
+  sleep 1
+done
+log "no answer from $url"
+exit 1

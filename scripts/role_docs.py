@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Render each role's variable table from its meta/argument_specs.yml.
+
+`scripts/role_docs.py` prints the tables; `scripts/role_docs.py --write` puts them into README.md
+between the markers `<!-- vars:ROLE -->` and `<!-- /vars:ROLE -->`. tests/test_role_specs.py
+fails when the README and the specs disagree.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLES = ("nginx", "gunicorn", "supervisor")
+
+
+def load_spec(role):
+    spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    return spec["argument_specs"]["main"]["options"]
+
+
+def cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def show_default(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return f"`{value}`" if value else '`""`'
+    return f"`{json.dumps(value)}`"
+
+
+def table(role):
+    rows = ["| variable | type | default | description |", "| --- | --- | --- | --- |"]
+    for name, option in load_spec(role).items():
+        kind = option.get("type", "str")
+        if kind == "list" and "elements" in option:
+            kind = f"list of {option['elements']}"
+        description = option.get("description", "")
+        if isinstance(description, list):
+            description = " ".join(description)
+        if "choices" in option:
+            description += " One of: " + ", ".join(f"`{c}`" for c in option["choices"]) + "."
+        rows.append(
+            f"| `{name}` | {kind} | {cell(show_default(option.get('default')))} | {cell(description)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def render_into(readme):
+    for role in ROLES:
+        pattern = re.compile(rf"(<!-- vars:{role} -->\n).*?(<!-- /vars:{role} -->)", re.S)
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no <!-- vars:{role} --> block")
+        readme = pattern.sub(lambda m, r=role: m.group(1) + table(r) + m.group(2), readme)
+    return readme
+
+
+def main(argv):
+    if "--write" in argv:
+        path = ROOT / "README.md"
+        path.write_text(render_into(path.read_text()))
+        return 0
+    for role in ROLES:
+        print(f"## {role}\n\n{table(role)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
