@@ -7,11 +7,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 SUITES ?= bookworm
 DEMO_PORT ?= 8081
 
-.PHONY: help venv docker images lint unit molecule test demo demo-clean build clean
+.PHONY: help venv docker images lint unit molecule installed test demo demo-clean build clean
 
 help:
 	@echo "make demo   - deploy the stack into a container and fetch its page through port 81"
-	@echo "make test   - lint, unit checks and every molecule scenario (what CI runs)"
+	@echo "make test   - lint, unit checks, every molecule scenario, the built collection (what CI runs)"
 	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint"
 	@echo "make build  - build the collection tarball"
 
@@ -40,7 +40,11 @@ unit: venv
 molecule: venv images
 	$(BIN)/molecule test --all
 
-test: lint unit molecule
+# The built tarball, installed into an empty path, deploys the demo container.
+installed: venv images
+	scripts/check-installed.sh
+
+test: lint unit molecule installed
 
 demo: venv images
 	scripts/demo.sh $(DEMO_PORT)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Start one systemd container, apply playbooks/site.yml to it through inventory/demo.yml, and
-# fetch the app's page through nginx on port 81 (published on 127.0.0.1:PORT).
-# Usage: scripts/demo.sh [PORT]   (run by `make demo`, after the toolchain and image exist)
+# Start one systemd container, apply a playbook (playbooks/site.yml unless told) to it through
+# inventory/demo.yml, and fetch the app's page through nginx on port 81, published on
+# 127.0.0.1:PORT.
+# Usage: scripts/demo.sh [PORT [PLAYBOOK]]   (run by `make demo`, once the toolchain and image exist)
+# PYWEB_DEMO_CONTAINER names the container (default pyweb-demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=${1:-8081}
-name=pyweb-demo
+playbook=${2:-playbooks/site.yml}
+name=${PYWEB_DEMO_CONTAINER:-pyweb-demo}
+export PYWEB_DEMO_CONTAINER=$name
 image=${MOLECULE_IMAGE:-pyweb-deploy/debian:bookworm}
 
 log() { printf 'demo: %s\n' "$*" >&2; }
@@ -23,13 +27,13 @@ fi
 
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
 ansible-playbook -i inventory/demo.yml molecule/shared/prepare.yml
-ansible-playbook -i inventory/demo.yml playbooks/site.yml
+ansible-playbook -i inventory/demo.yml "$playbook"
 
 url="http://127.0.0.1:${port}/"
 for _ in $(seq 1 30); do
   if body=$(curl -fsS --max-time 5 "$url"); then
     printf '\nGET %s (nginx on port 81 in container %s):\n%s\n\n' "$url" "$name" "$body"
-    log "remove it with: make demo-clean"
+    log "remove it with: docker rm -f $name"
     exit 0
   fi
   sleep 1

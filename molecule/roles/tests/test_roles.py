@@ -50,3 +50,25 @@ def test_the_app_runs_as_its_own_user_with_its_environment(host):
 def test_the_app_code_is_the_users(host):
     assert host.file(f"/opt/{APP}/app/shop/__init__.py").exists
     assert not host.file("/opt/flask_hello").exists
+
+
+def test_nginx_reloaded_the_new_server_name_without_restarting(host):
+    site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
+    assert "server_name shop.example.test;" in site
+    before = host.file("/root/nginx-before-redeploy").content_string.strip()
+    assert host.file("/run/nginx.pid").content_string.strip() == before
+    loaded = host.check_output("nginx -T 2>/dev/null | grep -c 'server_name shop.example.test;'")
+    assert int(loaded) == 1
+
+
+def test_a_site_nginx_rejects_fails_the_play_and_is_rolled_back(host):
+    message = host.file("/root/nginx-bad-site").content_string
+    assert "nginx rejected the site" in message
+    assert 'unknown directive "no_such_directive"' in message
+    site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
+    assert "no_such_directive" not in site
+    assert "charset utf-8;" in site
+    leftovers = host.check_output("ls -A /etc/nginx/sites-available /etc/nginx/sites-enabled")
+    assert "~" not in leftovers
+    assert host.run("nginx -t").rc == 0
+    assert curl(host, "http://127.0.0.1:81/") == "Hello, shopper from release 2"
