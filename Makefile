@@ -3,8 +3,11 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
-# Debian suites whose test images `make test` builds.
-SUITES ?= bookworm
+# The Debian suite the scenarios and the demo run on (bullseye, bookworm, trixie); its image is
+# built from Debian's archive when missing. MOLECULE_IMAGE overrides the image outright.
+DISTRO ?= bookworm
+export MOLECULE_IMAGE ?= pyweb-deploy/debian:$(DISTRO)
+SUITES ?= $(DISTRO)
 DEMO_PORT ?= 8081
 
 .PHONY: help venv docker images lint unit molecule installed test demo demo-clean build clean
@@ -27,7 +30,9 @@ docker:
 	scripts/ensure-docker.sh
 
 images: docker
-	@for suite in $(SUITES); do scripts/build-image.sh $$suite || exit 1; done
+	@case "$(MOLECULE_IMAGE)" in pyweb-deploy/debian:*) \
+	  for suite in $(SUITES); do scripts/build-image.sh $$suite || exit 1; done;; \
+	  *) echo "using $(MOLECULE_IMAGE); no image to build";; esac
 
 lint: venv
 	$(BIN)/yamllint .

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /var/tmp/pyweb-installed.XXXXXX)
-export PYWEB_DEMO_CONTAINER=pyweb-installed-check
+export PYWEB_DEMO_CONTAINER=pyweb-installed-check PYWEB_DEMO_EPHEMERAL=1
 cleanup() {
   docker rm -f "$PYWEB_DEMO_CONTAINER" >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -33,7 +33,7 @@ url="http://127.0.0.1:${port}/"
 for _ in $(seq 1 30); do
   if body=$(curl -fsS --max-time 5 "$url"); then
     printf '\nGET %s (nginx on port 81 in container %s):\n%s\n\n' "$url" "$name" "$body"
-    log "remove it with: docker rm -f $name"
+    [ -n "${PYWEB_DEMO_EPHEMERAL:-}" ] || log "the container keeps running; remove it with: docker rm -f $name"
     exit 0
   fi
   sleep 1
