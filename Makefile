@@ -18,10 +18,10 @@ help:
 	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint"
 	@echo "make build  - build the collection tarball"
 
-$(BIN)/molecule: requirements-dev.txt
+$(BIN)/molecule: requirements-dev.txt constraints-dev.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet pip==23.2.1
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints-dev.txt
 	touch $@
 
 venv: $(BIN)/molecule
