@@ -10,12 +10,13 @@ export MOLECULE_IMAGE ?= pyweb-deploy/debian:$(DISTRO)
 SUITES ?= $(DISTRO)
 DEMO_PORT ?= 8081
 
-.PHONY: help venv docker images lint unit molecule installed test demo demo-clean build clean
+.PHONY: help venv docker images lint unit molecule installed test demo demo-clean bench build clean
 
 help:
 	@echo "make demo   - deploy the stack into a container and fetch its page through port 81"
 	@echo "make test   - lint, unit checks, every molecule scenario, the built collection (what CI runs)"
 	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint"
+	@echo "make bench  - measure the deployed stack (table + bench/results.json)"
 	@echo "make build  - build the collection tarball"
 
 $(BIN)/molecule: requirements-dev.txt constraints-dev.txt
@@ -53,6 +54,10 @@ test: lint unit molecule installed
 
 demo: venv images
 	scripts/demo.sh $(DEMO_PORT)
+
+# Throughput, redeploys under load, slow clients and converge time, in a fresh container.
+bench: venv images
+	$(BIN)/python bench/bench.py
 
 demo-clean:
 	-docker rm -f pyweb-demo

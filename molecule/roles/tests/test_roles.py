@@ -1,5 +1,6 @@
 """The roles used on their own, with a user's app, after a redeploy of new code."""
 
+import json
 import re
 
 APP = "shop"
@@ -23,16 +24,27 @@ def test_the_redeploy_reloaded_gunicorn_without_restarting_it(host):
     assert "Handling signal: hup" in log
 
 
+def test_no_request_failed_during_the_redeploy(host):
+    summary = json.loads(host.file("/root/load-during-redeploy.json").content_string)
+    assert summary["stopped_by"] == "stop file", summary
+    assert summary["failed"] == 0, summary
+    # The loop ran through the whole redeploy, not for a moment.
+    assert summary["ok"] >= 500, summary
+    assert summary["seconds"] >= 5, summary
+
+
 def test_nginx_follows_the_gunicorn_port(host):
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
-    assert "proxy_pass http://127.0.0.1:8001;" in site
+    assert "server 127.0.0.1:8001;" in site
     assert host.socket("tcp://127.0.0.1:8001").is_listening
     assert not host.socket("tcp://127.0.0.1:5000").is_listening
 
 
 def test_the_app_factory_is_what_gunicorn_loads(host):
     conf = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
-    assert re.search(r"^command=.*/gunicorn --config \S+ 'shop:create_app\(\)'$", conf, re.M), conf
+    assert re.search(
+        r"^command=.*/gunicorn --config \S+ --bind 127.0.0.1:8001 'shop:create_app\(\)'$", conf, re.M
+    ), conf
 
 
 def test_the_configured_worker_count(host):

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""A bounded HTTP load loop for tests: keep-alive GETs from a few threads until a stop file
+appears, a request count or a time limit is reached; then write a JSON summary.
+
+Like browsers and urllib3, it sends a GET once more on a new connection when a kept-alive
+connection turns out to be closed before any byte of the answer came back (a server may close an
+idle connection just as the client reuses it; HTTP/1.1 allows that retry for idempotent requests).
+Such retries are counted apart; a request counts as failed when it gets no 2xx answer.
+
+Runs on the test host with its own python3 and the standard library only.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import threading
+import time
+from urllib.parse import urlsplit
+
+# What a request on a kept-alive connection meets when the server closed it first.
+CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def worker(url, deadline, budget, stop_file, totals, lock):
+    parts = urlsplit(url)
+    conn = None
+    while time.monotonic() < deadline and not os.path.exists(stop_file):
+        with lock:
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+        retried = False
+        while True:
+            reused = conn is not None
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                conn.request("GET", parts.path or "/")
+                response = conn.getresponse()
+                response.read()
+                key = str(response.status)
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except CLOSED_UNDER_US as exc:
+                conn.close()
+                conn = None
+                if reused and not retried:
+                    retried = True
+                    continue
+                key = "error: " + type(exc).__name__
+            except (OSError, http.client.HTTPException) as exc:
+                if conn is not None:
+                    conn.close()
+                conn = None
+                key = "error: " + type(exc).__name__
+            break
+        with lock:
+            totals[key] = totals.get(key, 0) + 1
+            if retried:
+                totals["retried on a closed keep-alive connection"] = (
+                    totals.get("retried on a closed keep-alive connection", 0) + 1
+                )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("url")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--stop-file", required=True)
+    parser.add_argument("--started-file")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--max-seconds", type=float, default=120)
+    parser.add_argument("--max-requests", type=int, default=500000)
+    args = parser.parse_args()
+
+    totals, lock, budget = {}, threading.Lock(), [args.max_requests]
+    started = time.monotonic()
+    deadline = started + args.max_seconds
+    threads = [
+        threading.Thread(
+            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock)
+        )
+        for _ in range(args.threads)
+    ]
+    for thread in threads:
+        thread.start()
+    if args.started_file:
+        with open(args.started_file, "w") as handle:
+            handle.write("started\n")
+    for thread in threads:
+        thread.join()
+
+    retries = totals.pop("retried on a closed keep-alive connection", 0)
+    ok = sum(n for key, n in totals.items() if key.startswith("2"))
+    summary = {
+        "requests": sum(totals.values()),
+        "ok": ok,
+        "failed": sum(totals.values()) - ok,
+        "retried_on_closed_keepalive": retries,
+        "by_status": totals,
+        "seconds": round(time.monotonic() - started, 2),
+        "stopped_by": "stop file" if os.path.exists(args.stop_file) else "limit",
+    }
+    with open(args.out, "w") as handle:
+        json.dump(summary, handle)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The benchmark reads wrk's report correctly: its figures are what the README publishes."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench", ROOT / "bench" / "bench.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+CLEAN = """Running 10s test @ http://127.0.0.1:81/
+  2 threads and 50 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    11.20ms    3.01ms  41.50ms   80.12%
+    Req/Sec     2.24k   210.33     2.70k    71.00%
+  Latency Distribution
+     50%   10.71ms
+     75%   12.40ms
+     90%   14.90ms
+     99%   22.03ms
+  44712 requests in 10.01s, 8.70MB read
+Requests/sec:   4466.77
+Transfer/sec:    889.96KB
+"""
+
+WITH_ERRORS = """Running 1s test @ http://127.0.0.1:18999/nope
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.41ms    1.66ms  12.05ms   87.47%
+    Req/Sec     1.88k     0.87k    2.96k    63.64%
+  Latency Distribution
+     50%  705.00us
+     75%    1.48ms
+     90%    3.67ms
+     99%    1.20s
+  2058 requests in 1.10s, 1.02MB read
+  Socket errors: connect 0, read 3, write 0, timeout 7
+  Non-2xx or 3xx responses: 2058
+Requests/sec:   1871.52
+Transfer/sec:      0.93MB
+"""
+
+
+def test_a_clean_run():
+    r = bench.parse_wrk(CLEAN)
+    assert r["requests"] == 44712
+    assert r["rps"] == pytest.approx(4466.77)
+    assert r["p50_ms"] == pytest.approx(10.71)
+    assert r["p99_ms"] == pytest.approx(22.03)
+    assert r["errors"] == 0
+
+
+def test_errors_and_units_are_counted():
+    r = bench.parse_wrk(WITH_ERRORS)
+    assert r["p50_ms"] == pytest.approx(0.705)
+    assert r["p99_ms"] == pytest.approx(1200)
+    assert r["non_2xx"] == 2058
+    assert r["socket_errors"] == {"connect": 0, "read": 3, "write": 0, "timeout": 7}
+    assert r["errors"] == 2058 + 10
+
+
+def test_a_report_without_figures_is_an_error():
+    with pytest.raises(ValueError, match="Requests/sec|requests in"):
+        bench.parse_wrk("unable to connect to 127.0.0.1:81 Connection refused\n")

@@ -1,0 +1,75 @@
+"""The load loop used across redeploys counts failures honestly (against servers on loopback)."""
+
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+LOOP = Path(__file__).resolve().parent.parent / "molecule" / "shared" / "load_loop.py"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    served = 0
+    mode = "ok"
+
+    def do_GET(self):
+        type(self).served += 1
+        if self.mode == "close-idle" and self.served % 5 == 0:
+            # The server gives up a kept-alive connection just as the client reuses it.
+            self.close_connection = True
+            return
+        status = 500 if self.mode == "fail" else 200
+        body = b"hello"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+
+
+def run_loop(server, tmp_path, mode, requests=60):
+    Handler.mode, Handler.served = mode, 0
+    out = tmp_path / "out.json"
+    subprocess.run(
+        [sys.executable, str(LOOP), f"http://127.0.0.1:{server.server_port}/",
+         f"--out={out}", f"--stop-file={tmp_path / 'stop'}", "--threads=2",
+         f"--max-requests={requests}", "--max-seconds=20"],
+        check=True, timeout=60,
+    )
+    return json.loads(out.read_text())
+
+
+def test_all_answered(server, tmp_path):
+    summary = run_loop(server, tmp_path, "ok")
+    assert summary["requests"] == 60
+    assert summary["ok"] == 60
+    assert summary["failed"] == 0
+    assert summary["stopped_by"] == "limit"
+
+
+def test_error_answers_count_as_failed(server, tmp_path):
+    summary = run_loop(server, tmp_path, "fail")
+    assert summary["failed"] == 60
+    assert summary["by_status"] == {"500": 60}
+
+
+def test_a_closed_keepalive_connection_is_retried_once_and_counted(server, tmp_path):
+    summary = run_loop(server, tmp_path, "close-idle")
+    assert summary["failed"] == 0
+    assert summary["retried_on_closed_keepalive"] > 0
