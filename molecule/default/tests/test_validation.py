@@ -1,0 +1,84 @@
+"""Bad input: site.yml stops with a message naming the variable and its value, before it touches
+the converged host, which keeps serving exactly as before."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+APP = "flask_hello"
+HELLO = "<h1 style='color:red'>Hello World</h1>"
+WATCHED = [
+    "/etc/nginx/nginx.conf",
+    f"/etc/nginx/sites-available/{APP}",
+    f"/opt/{APP}/gunicorn.conf.py",
+    "/etc/supervisor/supervisord.conf",
+    f"/etc/supervisor/conf.d/{APP}.conf",
+]
+
+# (extra vars, what the error must say)
+CASES = [
+    ({"gunicorn_app_name": "Bad Name"}, 'gunicorn_app_name must be usable as a user and file name'),
+    ({"gunicorn_app_user": "root;rm"}, 'gunicorn_app_user must be usable as a user and file name'),
+    ({"gunicorn_app_root": "opt/app"}, 'gunicorn_app_root must be an absolute path other than /; got "opt/app"'),
+    ({"gunicorn_log_dir": "/"}, 'gunicorn_log_dir must be an absolute path other than /; got "/"'),
+    ({"gunicorn_app_src": "/no/such/app"}, 'gunicorn_app_src must be a directory on the controller; got "/no/such/app"'),
+    ({"gunicorn_app_requirements": "missing.txt"}, 'gunicorn_app_requirements must name a file'),
+    ({"gunicorn_app_module": "flask_hello"}, 'gunicorn_app_module must be "module:variable"'),
+    ({"gunicorn_app_module": "flask hello:app"}, 'got "flask hello:app"'),
+    ({"gunicorn_bind_port": 0}, "gunicorn_bind_port must be a host name or address and a port from 1"),
+    ({"gunicorn_bind_port": 70000}, "and 70000"),
+    ({"gunicorn_bind_host": "127.0.0.1 x"}, 'got "127.0.0.1 x"'),
+    ({"gunicorn_workers": -1}, "gunicorn_workers must be a whole number of at least 0; got -1"),
+    ({"gunicorn_timeout": 0}, "gunicorn_timeout must be a whole number of at least 1; got 0"),
+    ({"gunicorn_worker_class": "tornado"}, "gunicorn_worker_class must be one of"),
+    ({"gunicorn_loglevel": "verbose"}, "gunicorn_loglevel must be one of"),
+    ({"gunicorn_packages": ["gunicorn==23.0.0"]}, "gunicorn_packages installs no gevent"),
+    ({"gunicorn_environment": {"1BAD": "x"}}, 'gunicorn_environment names must be letters'),
+    ({"gunicorn_bind_unix_socket": True, "gunicorn_socket_path": "/var/run/app.sock"},
+     'gunicorn_socket_path must be a file in a directory of its own under /run'),
+    ({"gunicorn_keepalive": 30}, "gunicorn_keepalive (30) must be longer than nginx_upstream_keepalive_timeout"),
+    ({"nginx_listen_port": 0}, "nginx_listen_port must be a port from 1 to 65535; got 0"),
+    ({"nginx_listen_port": 5000}, "nginx would proxy to itself"),
+    ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name must not contain"),
+    ({"nginx_site_name": "../evil"}, 'nginx_site_name must be usable as a file name'),
+    ({"nginx_worker_processes": "many"}, 'nginx_worker_processes must be auto or a whole number'),
+    ({"nginx_access_log_flush": "soon"}, 'got "64k" and "soon"'),
+    ({"supervisor_socket_path": "/tmp/supervisor.sock"}, "supervisor_socket_path must be an absolute path outside /tmp"),
+    ({"supervisor_programs": [{"name": "x y", "command": "true"}]}, "supervisor_programs names must be unique"),
+    ({"supervisor_programs": [{"name": "worker"}]}, "missing required arguments: command"),
+]
+
+
+@pytest.fixture(scope="module")
+def state_before(host):
+    return snapshot(host)
+
+
+def snapshot(host):
+    return {
+        "files": host.check_output("sha256sum " + " ".join(WATCHED)),
+        "gunicorn": host.check_output("supervisorctl pid %s", APP),
+        "nginx": host.file("/run/nginx.pid").content_string.strip(),
+        "listing": host.check_output("ls -la /etc/nginx/sites-enabled /etc/supervisor/conf.d /opt"),
+    }
+
+
+@pytest.mark.parametrize("extra, message", CASES, ids=[json.dumps(c[0]) for c in CASES])
+def test_bad_input_is_refused_before_the_host_is_touched(host, state_before, extra, message):
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         str(ROOT / "playbooks" / "site.yml"), "-e", json.dumps(extra)],
+        capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, output[-2000:]
+    assert " ".join(message.split()) in output, output[-3000:]
+    # Only the checking play ran: no task reached the host.
+    assert "Deploy a Python WSGI app" not in output, output[-2000:]
+    assert snapshot(host) == state_before
+    assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/") == HELLO
