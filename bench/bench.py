@@ -81,6 +81,22 @@ def parse_wrk(text):
     return result
 
 
+def cpu_per_request(cpu_seconds, requests):
+    """Microseconds of CPU per request: gunicorn, nginx, the load generator, everything else."""
+    groups = {"gunicorn": 0.0, "nginx": 0.0, "load": 0.0, "other": 0.0}
+    for name, seconds in cpu_seconds.items():
+        if name.endswith("(load)"):
+            group = "load"
+        elif name in ("gunicorn", "nginx"):
+            group = name
+        else:
+            group = "other"
+        groups[group] += seconds
+    per_request = {k: round(v * 1e6 / requests, 1) for k, v in groups.items()}
+    per_request["total"] = round(sum(groups.values()) * 1e6 / requests, 1)
+    return per_request
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -126,6 +142,16 @@ class Bench:
         )
         return parse_wrk(out)
 
+    def wrk_with_cpu(self, url, connections, seconds, threads=2):
+        """One wrk run, and the CPU time each program spent per request meanwhile."""
+        split = json.loads(self.run_in(
+            "python3", "/root/cpu_split.py", "--", "wrk", f"-t{threads}", f"-c{connections}",
+            f"-d{seconds}s", "--timeout", "5s", "--latency", url,
+        ))
+        result = parse_wrk(split["output"])
+        result["cpu_us_per_request"] = cpu_per_request(split["cpu_seconds"], result["requests"])
+        return result
+
     # -- steps --------------------------------------------------------------------------------
     def start_container(self):
         self.docker("rm", "-f", self.container, check=False)
@@ -139,7 +165,8 @@ class Bench:
         self.playbook("molecule/shared/prepare.yml")
         log("installing wrk in the container")
         self.run_in("apt-get", "install", "-y", "-qq", "wrk")
-        self.docker("cp", str(ROOT / "bench" / "slow_clients.py"), f"{self.container}:/root/")
+        for script in ("slow_clients.py", "cpu_split.py"):
+            self.docker("cp", str(ROOT / "bench" / script), f"{self.container}:/root/")
         self.docker(
             "cp", str(ROOT / "molecule" / "shared" / "load_loop.py"), f"{self.container}:/root/"
         )
@@ -185,7 +212,7 @@ class Bench:
         results = {}
         for name, url in targets.items():
             log(f"throughput: {name}")
-            results[name] = self.wrk(url, self.args.connections, self.args.seconds)
+            results[name] = self.wrk_with_cpu(url, self.args.connections, self.args.seconds)
             if results[name]["rps"] == 0 or results[name]["errors"]:
                 raise SystemExit(f"bench: {name} ({url}) failed under load: {results[name]}")
         direct = results["direct"]["rps"]
@@ -193,6 +220,11 @@ class Bench:
             result["ratio_to_direct"] = round(result["rps"] / direct, 2)
         results["nginx_collection"]["ratio_to_seed"] = round(
             results["nginx_collection"]["rps"] / results["nginx_seed"]["rps"], 2
+        )
+        # With every CPU busy, throughput is inversely proportional to the CPU a request costs.
+        results["nginx_collection"]["cpu_bound_ratio_to_direct"] = round(
+            results["direct"]["cpu_us_per_request"]["total"]
+            / results["nginx_collection"]["cpu_us_per_request"]["total"], 2
         )
         return results
 
@@ -300,6 +332,23 @@ def table(results):
     lines.append(
         f"\nThis collection's config vs the seed's: "
         f"{results['throughput']['nginx_collection']['ratio_to_seed']:.2f}× the throughput.\n"
+    )
+    lines += [
+        "CPU time per request during those runs (µs; every CPU was busy):",
+        "",
+        "| path | gunicorn | nginx | wrk | other | total |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label in names.items():
+        c = results["throughput"][key]["cpu_us_per_request"]
+        lines.append(
+            f"| {label} | {c['gunicorn']:.0f} | {c['nginx']:.0f} | {c['load']:.0f} "
+            f"| {c['other']:.0f} | {c['total']:.0f} |"
+        )
+    lines.append(
+        "\nOn CPUs shared by the load, nginx and gunicorn, nginx's share caps the ratio to direct "
+        f"at {results['throughput']['nginx_collection']['cpu_bound_ratio_to_direct']:.2f}× "
+        "(direct's CPU per request / this collection's).\n"
     )
     lines += [
         "| change applied by site.yml under load | requests | failed | retried on a closed "

@@ -83,3 +83,24 @@ def test_bad_input_is_refused_before_the_host_is_touched(host, state_before, ext
     assert "Deploy a Python WSGI app" not in output, output[-2000:]
     assert snapshot(host) == state_before
     assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/") == HELLO
+
+
+def test_every_bad_value_of_every_role_is_reported_in_one_run(host, state_before):
+    extra = {"gunicorn_timeout": 0, "gunicorn_bind_port": 70000, "nginx_worker_processes": "many",
+             "supervisor_log_dir": "/tmp/logs"}
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         str(ROOT / "playbooks" / "site.yml"), "-e", json.dumps(extra)],
+        capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    output = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode != 0, output[-2000:]
+    for message in ("gunicorn_timeout must be a whole number of at least 1; got 0",
+                    "and 70000",
+                    'nginx_worker_processes must be auto or a whole number from 1; got "many"',
+                    'supervisor_log_dir must be an absolute path outside /tmp'):
+        assert message in output, output[-3000:]
+    assert "Bad values for the gunicorn, supervisor, nginx role(s)" in output, output[-2000:]
+    assert "Deploy a Python WSGI app" not in output, output[-2000:]
+    assert snapshot(host) == state_before
