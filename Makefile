@@ -37,8 +37,11 @@ images: docker
 
 # ansible-lint runs offline (Galaxy is out of reach) and so does not install this collection; the
 # molecule playbooks find pyweb.deploy through the checkout's own link in playbooks/collections.
+# The copy molecule installs into ~/.ansible/collections would come first and may be older than
+# the checkout; molecule installs it again on its next run.
 lint: venv
 	$(BIN)/yamllint .
+	rm -rf $(HOME)/.ansible/collections/ansible_collections/pyweb/deploy
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/playbooks/collections $(BIN)/ansible-lint
 	$(BIN)/antsibull-changelog lint
 

@@ -133,7 +133,8 @@ def test_gunicorn_does_not_daemonize(host):
 
 
 def test_app_code_and_venv_are_not_writable_by_the_app(host):
-    for path in (f"/opt/{APP}/app/flask_hello.py", f"/opt/{APP}/venv/bin/python3"):
+    for path in (f"/opt/{APP}/current/flask_hello.py", f"/opt/{APP}/current/venv/bin/python3",
+                 f"/opt/{APP}/current", f"/opt/{APP}/releases", f"/opt/{APP}/gunicorn.conf.py"):
         assert host.run("sudo -u %s test -w %s", APP, path).rc != 0, path
 
 
@@ -163,8 +164,8 @@ def test_program_file(host):
     conf = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
     assert f"[program:{APP}]" in conf
     assert (
-        f"command=/opt/{APP}/venv/bin/gunicorn --config /opt/{APP}/gunicorn.conf.py"
-        " --bind 127.0.0.1:5000 flask_hello:app"
+        f"command=/opt/{APP}/current/venv/bin/python -m gunicorn --config /opt/{APP}/gunicorn.conf.py"
+        f" --chdir /opt/{APP}/current --bind 127.0.0.1:5000 flask_hello:app"
     ) in conf
     assert f"user={APP}" in conf
     assert "autorestart=true" in conf

@@ -43,7 +43,7 @@ def test_nginx_follows_the_gunicorn_port(host):
 def test_the_app_factory_is_what_gunicorn_loads(host):
     conf = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
     assert re.search(
-        r"^command=.*/gunicorn --config \S+ --bind 127.0.0.1:8001 'shop:create_app\(\)'$", conf, re.M
+        r"^command=.*/python -m gunicorn --config \S+ --chdir \S+ --bind 127.0.0.1:8001 'shop:create_app\(\)'$", conf, re.M
     ), conf
 
 
@@ -60,7 +60,7 @@ def test_the_app_runs_as_its_own_user_with_its_environment(host):
 
 
 def test_the_app_code_is_the_users(host):
-    assert host.file(f"/opt/{APP}/app/shop/__init__.py").exists
+    assert host.file(f"/opt/{APP}/current/shop/__init__.py").exists
     assert not host.file("/opt/flask_hello").exists
 
 

@@ -1,0 +1,149 @@
+"""Releases: a deploy goes to a release of its own, a release that fails its health check or does
+not load is never left serving, a failed first deploy leaves nothing in supervisor, and
+playbooks/rollback.yml switches back on demand. Ends serving the sample app again."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
+APP = "flask_hello"
+HELLO = "<h1 style='color:red'>Hello World</h1>"
+V2 = "<h1 style='color:red'>Hello v2</h1>"
+
+
+def playbook(name, **extra):
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         str(ROOT / "playbooks" / name), "-e", json.dumps(extra)],
+        capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    return run.returncode, " ".join((run.stdout + run.stderr).split())
+
+
+def page(host, port=81):
+    return host.check_output("curl -sS --max-time 5 http://127.0.0.1:%s/", str(port))
+
+
+def served(host, expected):
+    """The page gunicorn's workers serve now (a new connection reaches only the new workers), and
+    through nginx once its idle kept-alive connections to the old workers, each good for one more
+    answer after a reload, are used up. Bounded: 200 requests."""
+    assert page(host, 5000) == expected
+    for _ in range(200):
+        if page(host) == expected:
+            return True
+    return False
+
+
+def releases(host, app=APP):
+    out = host.run("ls /opt/%s/releases", app)
+    return sorted(out.stdout.split()) if out.rc == 0 else []
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    """The sample app in three versions: v2 answers, v500 fails at /, broken cannot be imported."""
+    base = tmp_path_factory.mktemp("apps")
+    made = {}
+    for name in ("v2", "v500", "broken"):
+        shutil.copytree(SAMPLE, base / name)
+        made[name] = base / name
+    source = (SAMPLE / "flask_hello.py").read_text()
+    (made["v2"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v2"))
+    (made["v500"] / "flask_hello.py").write_text(source.replace(
+        'return "<h1 style=\'color:red\'>Hello World</h1>"', 'raise RuntimeError("v500 is broken")'))
+    (made["broken"] / "flask_hello.py").write_text(source + "\nimport no_such_module\n")
+    assert "v500 is broken" in (made["v500"] / "flask_hello.py").read_text()
+    return made
+
+
+@pytest.fixture(scope="module")
+def master(host):
+    return host.check_output("supervisorctl pid %s", APP)
+
+
+def test_a_new_release_is_served_by_a_reload(host, apps, master):
+    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v2"]))
+    assert rc == 0, out[-3000:]
+    assert served(host, V2)
+    assert host.check_output("supervisorctl pid %s", APP) == master
+    assert len(releases(host)) == 2
+    current = host.file(f"/opt/{APP}/current")
+    assert current.is_symlink and current.linked_to.startswith(f"/opt/{APP}/releases/")
+    # Both releases share one virtualenv: only the code changed.
+    assert len(host.check_output("ls /opt/%s/venvs", APP).split()) == 1
+
+
+def test_a_release_failing_its_health_check_is_switched_back(host, apps, master):
+    before = releases(host)
+    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v500"]), gunicorn_healthcheck_retries=3)
+    assert rc != 0
+    assert "failed its health check: GET http://127.0.0.1:5000/ answered 500" in out, out[-3000:]
+    assert "is served again" in out
+    assert "RuntimeError: v500 is broken" in out, out[-3000:]
+    assert page(host) == V2
+    assert host.check_output("supervisorctl pid %s", APP) == master
+    assert releases(host) == before
+
+
+def test_a_release_that_does_not_load_is_never_switched_to(host, apps, master):
+    before = releases(host)
+    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["broken"]))
+    assert rc != 0
+    assert "does not load" in out, out[-3000:]
+    assert "No module named 'no_such_module'" in out, out[-3000:]
+    assert page(host) == V2
+    assert host.check_output("supervisorctl pid %s", APP) == master
+    assert releases(host) == before
+
+
+def test_rollback_serves_the_previous_release(host):
+    serving = host.file(f"/opt/{APP}/current").linked_to
+    rc, out = playbook("rollback.yml")
+    assert rc == 0, out[-3000:]
+    assert served(host, HELLO)
+    assert host.file(f"/opt/{APP}/current").linked_to != serving
+
+
+def test_rollback_to_an_unknown_release_is_refused(host):
+    serving = host.file(f"/opt/{APP}/current").linked_to
+    rc, out = playbook("rollback.yml", gunicorn_rollback_release="no-such-release")
+    assert rc != 0
+    assert 'gunicorn_rollback_release must be a kept release other than the one served' in out
+    assert host.file(f"/opt/{APP}/current").linked_to == serving
+    assert page(host) == HELLO
+
+
+def test_only_the_newest_releases_are_kept(host, apps):
+    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v2"]), gunicorn_keep_releases=1)
+    assert rc == 0, out[-3000:]
+    assert served(host, V2)
+    assert len(releases(host)) == 1
+    # Back to the sample app, which the other tests expect.
+    rc, out = playbook("site.yml")
+    assert rc == 0, out[-3000:]
+    assert served(host, HELLO)
+    assert len(releases(host)) == 2
+
+
+def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
+    other = {"gunicorn_app_name": "firstfail", "gunicorn_bind_port": 5001, "nginx_listen_port": 8090,
+             "gunicorn_app_src": str(apps["v500"]), "gunicorn_healthcheck_retries": 3}
+    rc, out = playbook("site.yml", **other)
+    assert rc != 0
+    assert "It was the first release: its supervisor program was removed." in out, out[-3000:]
+    assert not host.file("/etc/supervisor/conf.d/firstfail.conf").exists
+    assert "firstfail" not in host.run("supervisorctl status").stdout
+    assert not host.file("/opt/firstfail/current").exists
+    assert releases(host, "firstfail") == []
+    # The app that was serving is untouched. Remove the other app's site, which nginx took.
+    assert page(host) == HELLO
+    host.run("rm -f /etc/nginx/sites-enabled/firstfail /etc/nginx/sites-available/firstfail")
+    host.run("systemctl reload nginx")
