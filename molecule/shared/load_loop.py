@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def worker(url, deadline, budget, stop_file, totals, lock):
+def worker(url, deadline, budget, stop_file, totals, lock, host=None):
     parts = urlsplit(url)
     conn = None
     while time.monotonic() < deadline and not os.path.exists(stop_file):
@@ -36,7 +36,7 @@ def worker(url, deadline, budget, stop_file, totals, lock):
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-                conn.request("GET", parts.path or "/")
+                conn.request("GET", parts.path or "/", headers={"Host": host} if host else {})
                 response = conn.getresponse()
                 response.read()
                 key = str(response.status)
@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=500000)
+    parser.add_argument("--host", help="the Host header to send (a site with a server_name)")
     args = parser.parse_args()
 
     totals, lock, budget = {}, threading.Lock(), [args.max_requests]
@@ -80,7 +81,7 @@ def main():
     deadline = started + args.max_seconds
     threads = [
         threading.Thread(
-            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock)
+            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host)
         )
         for _ in range(args.threads)
     ]

@@ -134,7 +134,8 @@ def test_gunicorn_does_not_daemonize(host):
 
 def test_app_code_and_venv_are_not_writable_by_the_app(host):
     for path in (f"/opt/{APP}/current/flask_hello.py", f"/opt/{APP}/current/venv/bin/python3",
-                 f"/opt/{APP}/current", f"/opt/{APP}/releases", f"/opt/{APP}/gunicorn.conf.py"):
+                 f"/opt/{APP}/current", f"/opt/{APP}/releases", f"/opt/{APP}/venvs",
+                 f"/opt/{APP}/gunicorn.conf.py", f"/opt/{APP}"):
         assert host.run("sudo -u %s test -w %s", APP, path).rc != 0, path
 
 
@@ -146,6 +147,12 @@ def test_supervisor_socket_is_root_only(host):
     directory = host.file("/run/supervisor")
     assert directory.user == "root"
     assert directory.mode == 0o700
+
+
+def test_supervisor_has_no_http_server(host):
+    conf = host.file("/etc/supervisor/supervisord.conf").content_string
+    assert "[inet_http_server]" not in conf
+    assert "supervisord" not in host.check_output("ss -ltnpH")
 
 
 def test_supervisor_pid_file(host):

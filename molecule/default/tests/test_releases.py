@@ -2,29 +2,15 @@
 not load is never left serving, a failed first deploy leaves nothing in supervisor, and
 playbooks/rollback.yml switches back on demand. Ends serving the sample app again."""
 
-import json
-import os
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_playbook
 
-ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 APP = "flask_hello"
 HELLO = "<h1 style='color:red'>Hello World</h1>"
 V2 = "<h1 style='color:red'>Hello v2</h1>"
-
-
-def playbook(name, **extra):
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         str(ROOT / "playbooks" / name), "-e", json.dumps(extra)],
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    return run.returncode, " ".join((run.stdout + run.stderr).split())
 
 
 def page(host, port=81):
@@ -70,7 +56,7 @@ def master(host):
 
 
 def test_a_new_release_is_served_by_a_reload(host, apps, master):
-    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v2"]))
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])))
     assert rc == 0, out[-3000:]
     assert served(host, V2)
     assert host.check_output("supervisorctl pid %s", APP) == master
@@ -83,7 +69,7 @@ def test_a_new_release_is_served_by_a_reload(host, apps, master):
 
 def test_a_release_failing_its_health_check_is_switched_back(host, apps, master):
     before = releases(host)
-    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v500"]), gunicorn_healthcheck_retries=3)
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v500"]), gunicorn_healthcheck_retries=3))
     assert rc != 0
     assert "failed its health check: GET http://127.0.0.1:5000/ answered 500" in out, out[-3000:]
     assert "is served again" in out
@@ -95,7 +81,7 @@ def test_a_release_failing_its_health_check_is_switched_back(host, apps, master)
 
 def test_a_release_that_does_not_load_is_never_switched_to(host, apps, master):
     before = releases(host)
-    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["broken"]))
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["broken"])))
     assert rc != 0
     assert "does not load" in out, out[-3000:]
     assert "No module named 'no_such_module'" in out, out[-3000:]
@@ -106,7 +92,7 @@ def test_a_release_that_does_not_load_is_never_switched_to(host, apps, master):
 
 def test_rollback_serves_the_previous_release(host):
     serving = host.file(f"/opt/{APP}/current").linked_to
-    rc, out = playbook("rollback.yml")
+    rc, out = run_playbook("rollback.yml")
     assert rc == 0, out[-3000:]
     assert served(host, HELLO)
     assert host.file(f"/opt/{APP}/current").linked_to != serving
@@ -114,7 +100,7 @@ def test_rollback_serves_the_previous_release(host):
 
 def test_rollback_to_an_unknown_release_is_refused(host):
     serving = host.file(f"/opt/{APP}/current").linked_to
-    rc, out = playbook("rollback.yml", gunicorn_rollback_release="no-such-release")
+    rc, out = run_playbook("rollback.yml", dict(gunicorn_rollback_release="no-such-release"))
     assert rc != 0
     assert 'gunicorn_rollback_release must be a kept release other than the one served' in out
     assert host.file(f"/opt/{APP}/current").linked_to == serving
@@ -122,12 +108,12 @@ def test_rollback_to_an_unknown_release_is_refused(host):
 
 
 def test_only_the_newest_releases_are_kept(host, apps):
-    rc, out = playbook("site.yml", gunicorn_app_src=str(apps["v2"]), gunicorn_keep_releases=1)
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"]), gunicorn_keep_releases=1))
     assert rc == 0, out[-3000:]
     assert served(host, V2)
     assert len(releases(host)) == 1
     # Back to the sample app, which the other tests expect.
-    rc, out = playbook("site.yml")
+    rc, out = run_playbook("site.yml")
     assert rc == 0, out[-3000:]
     assert served(host, HELLO)
     assert len(releases(host)) == 2
@@ -136,7 +122,7 @@ def test_only_the_newest_releases_are_kept(host, apps):
 def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
     other = {"gunicorn_app_name": "firstfail", "gunicorn_bind_port": 5001, "nginx_listen_port": 8090,
              "gunicorn_app_src": str(apps["v500"]), "gunicorn_healthcheck_retries": 3}
-    rc, out = playbook("site.yml", **other)
+    rc, out = run_playbook("site.yml", dict(**other))
     assert rc != 0
     assert "It was the first release: its supervisor program was removed." in out, out[-3000:]
     assert not host.file("/etc/supervisor/conf.d/firstfail.conf").exists

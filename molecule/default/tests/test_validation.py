@@ -2,13 +2,10 @@
 the converged host, which keeps serving exactly as before."""
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
+from conftest import run_playbook
 
-ROOT = Path(__file__).resolve().parents[3]
 APP = "flask_hello"
 HELLO = "<h1 style='color:red'>Hello World</h1>"
 WATCHED = [
@@ -45,6 +42,17 @@ CASES = [
     ({"nginx_listen_port": 0}, "nginx_listen_port must be a port from 1 to 65535; got 0"),
     ({"nginx_listen_port": 5000}, "nginx would proxy to itself"),
     ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name must not contain"),
+    ({"nginx_charset": "utf-8; return 200"}, "nginx_charset must not contain"),
+    ({"nginx_client_max_body_size": "lots"}, 'nginx_client_max_body_size must be a size such as 10m; got "lots"'),
+    ({"nginx_send_timeout": "1 minute"}, "nginx_send_timeout must be times such as 15s"),
+    ({"nginx_security_headers": {"X-Bad": 'a" always; return 200 "'}}, "nginx_security_headers must map header names"),
+    ({"nginx_tls": True}, "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, or nginx_tls_self_signed"),
+    ({"nginx_tls": True, "nginx_tls_certificate": "/no/cert.pem", "nginx_tls_certificate_key": "/no/key.pem"},
+     'must be files on the controller (or set nginx_tls_certificate_on_host); got "/no/cert.pem"'),
+    ({"nginx_tls_certificate": "/etc/hostname"}, "nginx_tls_certificate and nginx_tls_certificate_key go together"),
+    ({"nginx_tls": True, "nginx_tls_self_signed": True, "nginx_tls_port": 81},
+     "nginx_tls_port must be a port from 1 to 65535 other than nginx_listen_port (81); got 81"),
+    ({"nginx_rate_limit": "10 per second"}, 'nginx_rate_limit must be empty or a rate such as 10r/s or 300r/m; got "10 per second"'),
     ({"nginx_site_name": "../evil"}, 'nginx_site_name must be usable as a file name'),
     ({"nginx_worker_processes": "many"}, 'nginx_worker_processes must be auto or a whole number'),
     ({"nginx_access_log_flush": "soon"}, 'got "64k" and "soon"'),
@@ -70,14 +78,8 @@ def snapshot(host):
 
 @pytest.mark.parametrize("extra, message", CASES, ids=[json.dumps(c[0]) for c in CASES])
 def test_bad_input_is_refused_before_the_host_is_touched(host, state_before, extra, message):
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         str(ROOT / "playbooks" / "site.yml"), "-e", json.dumps(extra)],
-        capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    output = " ".join((run.stdout + run.stderr).split())
-    assert run.returncode != 0, output[-2000:]
+    returncode, output = run_playbook("site.yml", extra)
+    assert returncode != 0, output[-2000:]
     assert " ".join(message.split()) in output, output[-3000:]
     # Only the checking play ran: no task reached the host.
     assert "Deploy a Python WSGI app" not in output, output[-2000:]
@@ -88,14 +90,8 @@ def test_bad_input_is_refused_before_the_host_is_touched(host, state_before, ext
 def test_every_bad_value_of_every_role_is_reported_in_one_run(host, state_before):
     extra = {"gunicorn_timeout": 0, "gunicorn_bind_port": 70000, "nginx_worker_processes": "many",
              "supervisor_log_dir": "/tmp/logs"}
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         str(ROOT / "playbooks" / "site.yml"), "-e", json.dumps(extra)],
-        capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    output = " ".join((run.stdout + run.stderr).split())
-    assert run.returncode != 0, output[-2000:]
+    returncode, output = run_playbook("site.yml", extra)
+    assert returncode != 0, output[-2000:]
     for message in ("gunicorn_timeout must be a whole number of at least 1; got 0",
                     "and 70000",
                     'nginx_worker_processes must be auto or a whole number from 1; got "many"',

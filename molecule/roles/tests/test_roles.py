@@ -6,8 +6,27 @@ import re
 APP = "shop"
 
 
-def curl(host, url):
-    return host.check_output("curl -sS --max-time 5 %s", url)
+SITE = "shop.example.test"
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "SAMEORIGIN",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+
+
+def curl(host, url, *args):
+    """GET through nginx as a client of the site would, by its name."""
+    return host.check_output("curl -sS --max-time 5 -H 'Host: %s' %s " + " ".join(args), SITE, url)
+
+
+def headers(host, url, *curl_args):
+    """Status code and lower-cased headers of one request through nginx."""
+    out = host.run(
+        "curl -sS --max-time 10 -o /dev/null -D - -H 'Host: %s' %s " + " ".join(curl_args), SITE, url
+    ).stdout
+    lines = out.replace("\r\n", "\n").strip().splitlines()
+    found = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in found.items()}
 
 
 def test_the_new_release_is_served_through_nginx(host):
@@ -57,6 +76,15 @@ def test_the_app_runs_as_its_own_user_with_its_environment(host):
     master = host.check_output("supervisorctl pid %s", APP)
     assert host.check_output("ps -o user= -p %s", master) == APP
     assert host.user(APP).exists
+    # SHOP_GREETING reached the app (the page starts with it) from a file only root and the app's
+    # group may read, and not from the supervisor program file, which everyone may read.
+    assert curl(host, "http://127.0.0.1:81/").startswith("Hello, shopper")
+    environment = host.file(f"/opt/{APP}/environment.json")
+    assert (environment.user, environment.group, environment.mode) == ("root", APP, 0o640)
+    assert "SHOP_GREETING" in environment.content_string
+    assert "SHOP_GREETING" not in host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
+    assert host.file(f"/etc/supervisor/conf.d/{APP}.conf").mode == 0o644
+    assert host.run("sudo -u nobody cat /opt/%s/environment.json", APP).rc != 0
 
 
 def test_the_app_code_is_the_users(host):
@@ -84,3 +112,35 @@ def test_a_site_nginx_rejects_fails_the_play_and_is_rolled_back(host):
     assert "~" not in leftovers
     assert host.run("nginx -t").rc == 0
     assert curl(host, "http://127.0.0.1:81/") == "Hello, shopper from release 2"
+
+
+def test_security_headers_on_app_answers_and_nginx_errors(host):
+    status, found = headers(host, "http://127.0.0.1:81/")
+    assert status == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert found.get(name) == value, (name, found)
+    # The location's own add_header (nginx_location_extra) did not drop them.
+    assert found.get("x-shop") == "location extra"
+    # A body over nginx_client_max_body_size (10m) is refused by nginx itself, still with them.
+    host.check_output("head -c 11000000 /dev/zero > /root/big-body")
+    status, found = headers(host, "http://127.0.0.1:81/", "--data-binary @/root/big-body")
+    assert status == 413
+    for name, value in SECURITY_HEADERS.items():
+        assert found.get(name) == value, (name, found)
+
+
+def test_server_level_extra_directives(host):
+    assert curl(host, "http://127.0.0.1:81/robots.txt") == "User-agent: *\nDisallow:"
+
+
+def test_unknown_host_names_are_dropped(host):
+    out = host.run("curl -sS --max-time 5 -H 'Host: evil.example' http://127.0.0.1:81/")
+    assert out.rc == 52, out  # empty reply: nginx closed the connection without an answer
+    assert curl(host, "http://127.0.0.1:81/").startswith("Hello, shopper")
+
+
+def test_clients_cannot_spoof_the_forwarded_scheme(host):
+    spoofed = ("-H 'X-Forwarded-Proto: https'", "-H 'X-Forwarded-Ssl: on'",
+               "-H 'X-Forwarded-Protocol: ssl'", "-H 'Forwarded: proto=https'")
+    assert curl(host, "http://127.0.0.1:81/scheme") == "http"
+    assert curl(host, "http://127.0.0.1:81/scheme", *spoofed) == "http"

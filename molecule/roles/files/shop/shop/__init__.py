@@ -14,6 +14,12 @@ def create_app():
     def index():
         return f"{os.environ.get('SHOP_GREETING', 'no greeting')} from release {release}"
 
+    @app.route("/scheme")
+    def scheme():
+        # What the app believes the client used, from the headers gunicorn trusts.
+        from flask import request
+        return request.scheme
+
     @app.route("/pid")
     def pid():
         return str(os.getppid())

@@ -1,0 +1,148 @@
+"""Optional TLS and rate limiting, switched on and off again on the converged host: a given
+certificate or a self-signed one, TLS 1.2 and 1.3 only, plain HTTP redirected, HSTS on HTTPS answers
+only, 429 over the rate, and a certificate nginx rejects leaves the previous one serving. Ends with
+both off, serving the sample app on port 81 as before."""
+
+import re
+import subprocess
+
+import pytest
+from conftest import run_playbook
+
+NAME = "tls.example.test"
+HELLO = "<h1 style='color:red'>Hello World</h1>"
+KEY_DIR = "/etc/nginx/tls"
+
+
+def make_certificate(directory, name):
+    """A certificate and key made on the controller, as a user brings them."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
+         "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+def https(host, options="", name=NAME, path="/"):
+    """curl's view of https://<name><path> on this host's port 443 (the certificate is not judged)."""
+    return host.run(f"curl -sSk --max-time 5 {options} --resolve {name}:443:127.0.0.1 https://{name}{path}")
+
+
+def headers(host, command):
+    out = host.check_output(command + " -o /dev/null -D -")
+    return {k.lower(): v.strip() for k, v in re.findall(r"^([A-Za-z-]+): (.*?)\r?$", out, re.M)}
+
+
+def subject(host, name=NAME):
+    return host.check_output(
+        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
+        " | openssl x509 -noout -subject")
+
+
+@pytest.fixture(scope="module")
+def given(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = make_certificate(directory, NAME)
+    other, _ = make_certificate(directory, "other.example.test")
+    return {"nginx_tls": True, "nginx_tls_certificate": cert, "nginx_tls_certificate_key": key,
+            "nginx_server_name": NAME, "nginx_rate_limit": "1r/s", "nginx_rate_limit_burst": 5,
+            "other_cert": other}
+
+
+@pytest.fixture(scope="module")
+def with_given_certificate(host, given):
+    extra = {k: v for k, v in given.items() if k != "other_cert"}
+    rc, out = run_playbook("site.yml", extra)
+    assert rc == 0, out[-3000:]
+    yield extra
+    # Back to plain HTTP without limits; the files of the certificate go with TLS.
+    rc, out = run_playbook("site.yml")
+    assert rc == 0, out[-3000:]
+    assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/") == HELLO
+    assert host.run("curl -sSk --max-time 5 https://127.0.0.1/").rc == 7
+    assert "strict-transport-security" not in headers(host, "curl -sS http://127.0.0.1:81/")
+    assert host.check_output(f"ls -A {KEY_DIR}") == ""
+
+
+def test_https_serves_the_app_with_hsts_and_the_security_headers(host, with_given_certificate):
+    assert https(host).stdout == HELLO
+    got = headers(host, f"curl -sSk --resolve {NAME}:443:127.0.0.1 https://{NAME}/")
+    assert got["strict-transport-security"] == "max-age=63072000"
+    assert got["x-content-type-options"] == "nosniff"
+    assert got["x-frame-options"] == "SAMEORIGIN"
+    assert subject(host).replace(" ", "") == f"subject=CN={NAME}"
+
+
+def test_only_tls_1_2_and_1_3_are_spoken(host, with_given_certificate):
+    assert https(host, "--tlsv1.3").stdout == HELLO
+    assert https(host, "--tlsv1.2 --tls-max 1.2").stdout == HELLO
+    old = https(host, "--tlsv1.1 --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0")
+    assert old.rc == 35, old.stderr
+    # A TLS 1.2 client is offered ECDHE with AES-GCM or ChaCha20 only.
+    cipher = host.check_output(
+        f"echo | openssl s_client -tls1_2 -connect 127.0.0.1:443 -servername {NAME} 2>/dev/null"
+        " | sed -n 's/^ *Cipher *: *//p'")
+    assert re.fullmatch(r"ECDHE-(RSA|ECDSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)", cipher)
+
+
+def test_plain_http_is_redirected_with_path_and_query(host, with_given_certificate):
+    got = headers(host, f"curl -sS -H 'Host: {NAME}' 'http://127.0.0.1:81/a/b?c=1'")
+    assert got["location"] == f"https://{NAME}/a/b?c=1"
+    assert "strict-transport-security" not in got
+    assert got["x-content-type-options"] == "nosniff"
+    status = host.check_output(f"curl -sS -o /dev/null -w '%{{http_code}}' -H 'Host: {NAME}' http://127.0.0.1:81/")
+    assert status == "301"
+
+
+def test_unknown_host_names_get_no_answer_over_https(host, with_given_certificate):
+    assert https(host, name="other.example.test").rc == 52
+
+
+def test_the_key_is_root_only(host, with_given_certificate):
+    key = host.file(f"{KEY_DIR}/flask_hello.key")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+    assert host.file(KEY_DIR).mode == 0o700
+    assert "PRIVATE KEY" in key.content_string
+
+
+def test_over_the_rate_a_client_gets_429(host, with_given_certificate):
+    request = f"curl -sSk -o /dev/null -D - --resolve {NAME}:443:127.0.0.1 https://{NAME}/"
+    answers = [host.check_output(request) for _ in range(20)]
+    codes = [answer.split()[1] for answer in answers]
+    assert codes[0] == "200"
+    assert codes.count("429") >= 10, codes
+    assert set(codes) <= {"200", "429"}, codes
+    # Refused answers carry the security headers too.
+    refused = next(answer for answer in answers if answer.split()[1] == "429")
+    assert "X-Content-Type-Options: nosniff" in refused
+
+
+def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given, with_given_certificate):
+    # The other certificate does not match the key: nginx -t refuses the pair.
+    rc, out = run_playbook("site.yml", dict(with_given_certificate, nginx_tls_certificate=given["other_cert"]))
+    assert rc != 0
+    assert "key values mismatch" in out, out[-3000:]
+    assert subject(host).replace(" ", "") == f"subject=CN={NAME}"
+    host.run("systemctl reload nginx")
+    assert https(host).stdout == HELLO
+    assert host.run(f"ls {KEY_DIR}/*~").rc != 0
+
+
+def test_a_self_signed_certificate_and_both_ports_serving(host, with_given_certificate):
+    name = "self.example.test"
+    rc, out = run_playbook("site.yml", {"nginx_tls": True, "nginx_tls_self_signed": True,
+                                        "nginx_tls_redirect": False, "nginx_server_name": name})
+    assert rc == 0, out[-3000:]
+    assert subject(host, name).replace(" ", "") == f"subject=CN={name}"
+    assert https(host, name=name).stdout == HELLO
+    plain = headers(host, f"curl -sS -H 'Host: {name}' http://127.0.0.1:81/")
+    assert "strict-transport-security" not in plain
+    assert "strict-transport-security" in headers(
+        host, f"curl -sSk --resolve {name}:443:127.0.0.1 https://{name}/")
+    assert host.check_output(f"curl -sS -H 'Host: {name}' http://127.0.0.1:81/") == HELLO
+    # The given certificate was replaced, so its files are gone.
+    assert sorted(host.check_output(f"ls {KEY_DIR}").split()) == [
+        "flask_hello-self-signed.crt", "flask_hello-self-signed.key"]
