@@ -7,7 +7,9 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # built from Debian's archive when missing. MOLECULE_IMAGE overrides the image outright.
 DISTRO ?= bookworm
 export MOLECULE_IMAGE ?= pyweb-deploy/debian:$(DISTRO)
-SUITES ?= $(DISTRO)
+# The platforms scenario runs on Debian 11 and 13 whatever DISTRO is; PYWEB_BULLSEYE_IMAGE and
+# PYWEB_TRIXIE_IMAGE replace those images.
+PLATFORM_SUITES := $(if $(PYWEB_BULLSEYE_IMAGE),,bullseye) $(if $(PYWEB_TRIXIE_IMAGE),,trixie)
 DEMO_PORT ?= 8081
 
 .PHONY: help venv docker images lint unit molecule installed test demo demo-clean bench build clean
@@ -31,9 +33,10 @@ docker:
 	scripts/ensure-docker.sh
 
 images: docker
-	@case "$(MOLECULE_IMAGE)" in pyweb-deploy/debian:*) \
-	  for suite in $(SUITES); do scripts/build-image.sh $$suite || exit 1; done;; \
-	  *) echo "using $(MOLECULE_IMAGE); no image to build";; esac
+	@case "$(MOLECULE_IMAGE)" in pyweb-deploy/debian:*) suites="$(DISTRO)";; \
+	  *) echo "using $(MOLECULE_IMAGE)"; suites="";; esac; \
+	for suite in $$(printf '%s\n' $$suites $(PLATFORM_SUITES) | sort -u); do \
+	  scripts/build-image.sh $$suite || exit 1; done
 
 # ansible-lint runs offline (Galaxy is out of reach) and so does not install this collection; the
 # molecule playbooks find pyweb.deploy through the checkout's own link in playbooks/collections.

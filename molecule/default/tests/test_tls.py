@@ -98,7 +98,9 @@ def test_plain_http_is_redirected_with_path_and_query(host, with_given_certifica
 
 
 def test_unknown_host_names_get_no_answer_over_https(host, with_given_certificate):
-    assert https(host, name="other.example.test").rc == 52
+    # curl says "empty reply" (52), or with OpenSSL 3.5 "unexpected eof" (56): no answer either way.
+    dropped = https(host, name="other.example.test")
+    assert dropped.rc in (52, 56) and dropped.stdout == "", dropped.stderr
 
 
 def test_the_key_is_root_only(host, with_given_certificate):

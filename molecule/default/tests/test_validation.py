@@ -59,6 +59,9 @@ CASES = [
     ({"supervisor_socket_path": "/tmp/supervisor.sock"}, "supervisor_socket_path must be an absolute path outside /tmp"),
     ({"supervisor_programs": [{"name": "x y", "command": "true"}]}, "supervisor_programs names must be unique"),
     ({"supervisor_programs": [{"name": "worker"}]}, "missing required arguments: command"),
+    ({"supervisor_install_method": "apt"}, "supervisor_install_method"),
+    ({"supervisor_install_method": "pip", "supervisor_venv_dir": "/opt"},
+     'supervisor_venv_dir must be a directory of its own, must be an absolute path outside /tmp'),
 ]
 
 

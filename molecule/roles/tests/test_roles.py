@@ -43,11 +43,11 @@ def test_the_redeploy_reloaded_gunicorn_without_restarting_it(host):
     assert "Handling signal: hup" in log
 
 
-def test_no_request_failed_during_the_redeploy(host):
+def test_no_request_failed_during_the_redeploy_and_the_rejected_site(host):
     summary = json.loads(host.file("/root/load-during-redeploy.json").content_string)
     assert summary["stopped_by"] == "stop file", summary
     assert summary["failed"] == 0, summary
-    # The loop ran through the whole redeploy, not for a moment.
+    # The loop ran through the whole redeploy and the rejected site, not for a moment.
     assert summary["ok"] >= 500, summary
     assert summary["seconds"] >= 5, summary
 
