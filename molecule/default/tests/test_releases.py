@@ -90,6 +90,18 @@ def test_a_release_that_does_not_load_is_never_switched_to(host, apps, master):
     assert releases(host) == before
 
 
+def test_a_failing_pre_start_command_keeps_the_served_release(host, apps, master):
+    before = releases(host)
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"]),
+                                            gunicorn_pre_start_command="echo migrating; exit 3"))
+    assert rc != 0
+    assert "The pre-start command failed in release" in out and "(exit 3)" in out, out[-3000:]
+    assert "migrating" in out, out[-3000:]
+    assert releases(host) == before
+    assert page(host, 5000) == V2
+    assert host.check_output("supervisorctl pid %s", APP) == master
+
+
 def test_rollback_serves_the_previous_release(host):
     serving = host.file(f"/opt/{APP}/current").linked_to
     rc, out = run_playbook("rollback.yml")

@@ -1,9 +1,15 @@
-"""On Debian 11 and 13, besides the default scenario's test_default.py and test_tls.py (shared):
-the app's virtualenv is made with the release's own Python."""
+"""On Debian 11 and 13, besides the default scenario's test_default.py (shared): the app's
+virtualenv is made with the release's own Python, and nginx there serves the site over TLS 1.2 and
+1.3 only, with HSTS (test_tls.py covers TLS in full on Debian 12)."""
+
+import subprocess
 
 import pytest
+from conftest import run_playbook
 
 PYTHON = {"11": "3.9", "13": "3.13"}
+NAME = "tls.example.test"
+HELLO = "<h1 style='color:red'>Hello World</h1>"
 
 
 @pytest.fixture()
@@ -11,7 +17,35 @@ def release(host):
     return host.system_info.release.split(".")[0]
 
 
+@pytest.fixture(scope="session")
+def tls_on_every_host(tmp_path_factory):
+    """One deploy with TLS (a certificate made on the controller) for all hosts, then back."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "site.crt", directory / "site.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
+                    "-subj", f"/CN={NAME}", "-addext", f"subjectAltName=DNS:{NAME}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    rc, out = run_playbook("site.yml", {"nginx_tls": True, "nginx_server_name": NAME,
+                                        "nginx_tls_certificate": str(cert),
+                                        "nginx_tls_certificate_key": str(key)})
+    assert rc == 0, out[-3000:]
+    yield
+    rc, out = run_playbook("site.yml")
+    assert rc == 0, out[-3000:]
+
+
 def test_the_virtualenv_uses_the_release_python(host, release):
     version = host.check_output("/opt/flask_hello/current/venv/bin/python -c "
                                 "'import sys; print(\"%d.%d\" % sys.version_info[:2])'")
     assert version == PYTHON[release]
+
+
+def test_tls_1_2_and_1_3_only_with_hsts(host, tls_on_every_host):
+    https = f"curl -sSk --max-time 5 --resolve {NAME}:443:127.0.0.1 https://{NAME}/"
+    assert host.check_output(https + " --tlsv1.3") == HELLO
+    assert host.check_output(https + " --tlsv1.2 --tls-max 1.2") == HELLO
+    assert host.run(https + " --tlsv1.1 --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0").rc == 35
+    assert "strict-transport-security: max-age=63072000" in host.check_output(
+        https + " -o /dev/null -D -").lower()
+    redirect = host.check_output(f"curl -sS -o /dev/null -w '%{{redirect_url}}' -H 'Host: {NAME}' http://127.0.0.1:81/x")
+    assert redirect == f"https://{NAME}/x"

@@ -144,3 +144,30 @@ def test_clients_cannot_spoof_the_forwarded_scheme(host):
                "-H 'X-Forwarded-Protocol: ssl'", "-H 'Forwarded: proto=https'")
     assert curl(host, "http://127.0.0.1:81/scheme") == "http"
     assert curl(host, "http://127.0.0.1:81/scheme", *spoofed) == "http"
+
+
+def test_static_files_are_served_by_nginx_from_the_release(host):
+    status, got = headers(host, "http://127.0.0.1:81/static/shop.css")
+    assert status == 200
+    # nginx's own answer (expires 1h), with the security headers; the app never sees it.
+    assert got["cache-control"] == "max-age=3600"
+    assert got["x-content-type-options"] == "nosniff"
+    assert curl(host, "http://127.0.0.1:81/static/shop.css") == "body { color: teal; }"
+    assert "/static/" not in host.file(f"/var/log/{APP}/access.log").content_string
+
+
+def test_the_instance_folder_outlives_releases(host):
+    link = host.file(f"/opt/{APP}/current/instance")
+    assert link.is_symlink and link.linked_to == f"/opt/{APP}/shared/instance"
+    shared = host.file(f"/opt/{APP}/shared/instance")
+    assert (shared.user, shared.group, shared.mode) == (APP, APP, 0o750)
+    # The pre-start command made the database as the app user; a visit recorded by release 1
+    # is still there for release 2.
+    database = host.file(f"/opt/{APP}/shared/instance/shop.db")
+    assert database.user == APP
+    count = int(host.check_output("curl -sS -X POST -H 'Host: %s' http://127.0.0.1:81/visits", SITE))
+    assert count >= 2
+    rows = host.check_output(
+        "python3 -c \"import sqlite3; print(sorted(set(r for (r,) in sqlite3.connect("
+        "'/opt/%s/shared/instance/shop.db').execute('SELECT release FROM visits'))))\"", APP)
+    assert rows == "['1', '2']"
