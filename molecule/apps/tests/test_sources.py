@@ -1,0 +1,128 @@
+"""Where an app's code comes from, besides a directory: a git repository at a tag or a branch,
+a wheel, and a source distribution, each deployed as a release of its own to a fourth app on the
+host. The code is the roles scenario's shop app; its RELEASE file tells the versions apart."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_playbook
+
+SHOP = Path(__file__).resolve().parents[2] / "roles" / "files" / "shop"
+APP = "notes"
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "shop"
+version = "{version}"
+dependencies = ["Flask==3.1.3"]
+
+[tool.setuptools]
+packages = ["shop"]
+include-package-data = false
+
+[tool.setuptools.package-data]
+shop = ["RELEASE", "static/*"]
+"""
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=pyweb", "-c", "user.email=pyweb@example.test", *args],
+                   check=True, capture_output=True)
+
+
+def copy_of_shop(where, release):
+    shutil.copytree(SHOP, where)
+    (where / "shop" / "RELEASE").write_text(f"{release}\n")
+    return where
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("sources")
+
+
+@pytest.fixture(scope="module")
+def repo(work):
+    """Release 1 tagged v1, then release 2 on the branch main."""
+    repo = copy_of_shop(work / "repo", 1)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "release 1")
+    git(repo, "tag", "v1")
+    (repo / "shop" / "RELEASE").write_text("2\n")
+    git(repo, "commit", "-q", "-am", "release 2")
+    return repo
+
+
+def deploy(work, **source):
+    return run_playbook("site.yml", dict(
+        gunicorn_app_name=APP, gunicorn_app_module="shop:create_app()", gunicorn_bind_port=8004,
+        gunicorn_workers=1, gunicorn_environment={"SHOP_GREETING": "Hello from notes"},
+        gunicorn_app_git_cache=str(work / "cache"), nginx_server_name="notes.example.test", **source))
+
+
+def page(host):
+    return host.check_output("curl -sS --max-time 5 -H 'Host: notes.example.test' http://127.0.0.1:81/")
+
+
+def test_a_tag_of_a_git_repository_is_deployed_without_its_history(host, work, repo):
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="v1")
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 1"
+    assert host.file(f"/opt/{APP}/current/shop/RELEASE").exists
+    assert not host.file(f"/opt/{APP}/current/.git").exists
+
+
+def test_a_branch_is_deployed_and_deploying_it_again_changes_nothing(host, work, repo):
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="main")
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 2"
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="main")
+    assert rc == 0 and "changed=0" in out, out[-3000:]
+
+
+def test_a_version_git_cannot_find_stops_before_the_host_is_touched(host, work, repo):
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="v9")
+    assert rc != 0
+    assert f'gunicorn_app_git_repo "{repo}" at gunicorn_app_git_version "v9" could not be fetched' in out, out[-3000:]
+    assert "changed=0" in out, out[-3000:]
+    assert page(host) == "Hello from notes from release 2"
+
+
+def build_wheel(work, release):
+    source = copy_of_shop(work / f"shop-{release}", release)
+    (source / "pyproject.toml").write_text(PYPROJECT.format(version=release))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    return work / "dist" / f"shop-{release}-py3-none-any.whl"
+
+
+def test_a_wheel_is_installed_with_its_own_dependencies(host, work):
+    rc, out = deploy(work, gunicorn_app_package=str(build_wheel(work, 3)))
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 3"
+    python = f"/opt/{APP}/current/venv/bin/python"
+    # The app is imported from the virtualenv, where pip put it together with Flask, which only the
+    # package's metadata asks for here.
+    assert "/site-packages/shop/" in host.check_output("%s -c 'import shop; print(shop.__file__)'", python)
+    assert host.check_output("%s -m pip show shop flask", python).count("Name:") == 2
+    # The release holds the package and the link to its virtualenv, nothing unpacked.
+    assert sorted(host.file(f"/opt/{APP}/current/").listdir()) == ["shop-3-py3-none-any.whl", "venv"]
+
+
+def test_a_source_distribution_is_built_and_installed(host, work):
+    source = copy_of_shop(work / "shop-4", 4)
+    (source / "pyproject.toml").write_text(PYPROJECT.format(version=4))
+    (source / "requirements.txt").unlink()
+    archive = work / "shop-4.tar.gz"
+    subprocess.run(["tar", "-czf", str(archive), "-C", str(work), "shop-4"], check=True)
+    rc, out = deploy(work, gunicorn_app_package=str(archive))
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 4"
