@@ -40,6 +40,20 @@ def test_the_virtualenv_uses_the_release_python(host, release):
     assert version == PYTHON[release]
 
 
+# Debian 11's nginx (1.18) has no ssl_reject_handshake: there the server for unknown names shows a
+# certificate of its own and then closes the connection; Debian 13's refuses the handshake.
+def test_unknown_names_over_https_as_the_release_vars_say(host, release, tls_on_every_host):
+    dropped = host.run("curl -sSk --max-time 5 --resolve other.example.test:443:127.0.0.1 https://other.example.test/")
+    assert dropped.stdout == ""
+    refused = host.file("/etc/nginx/conf.d/pyweb-unknown-hosts-443.conf").contains("ssl_reject_handshake on")
+    assert refused == (release == "13")
+    if refused:
+        assert dropped.rc == 35, dropped.stderr
+    else:
+        assert dropped.rc in (52, 56), dropped.stderr
+        assert host.file("/etc/nginx/tls/pyweb-unknown-hosts.crt").exists
+
+
 def test_tls_1_2_and_1_3_only_with_hsts(host, tls_on_every_host):
     https = f"curl -sSk --max-time 5 --resolve {NAME}:443:127.0.0.1 https://{NAME}/"
     assert host.check_output(https + " --tlsv1.3") == HELLO
