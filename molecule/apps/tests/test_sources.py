@@ -21,14 +21,14 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "shop"
 version = "{version}"
-dependencies = ["Flask==3.1.3"]
+dependencies = ["Flask==3.1.3", "Flask-Babel==4.0.0"]
 
 [tool.setuptools]
 packages = ["shop"]
 include-package-data = false
 
 [tool.setuptools.package-data]
-shop = ["RELEASE", "static/*"]
+shop = ["RELEASE", "static/*", "translations/*/LC_MESSAGES/*"]
 """
 
 
@@ -65,11 +65,22 @@ def deploy(work, **source):
     return run_playbook("site.yml", dict(
         gunicorn_app_name=APP, gunicorn_app_module="shop:create_app()", gunicorn_bind_port=8004,
         gunicorn_workers=1, gunicorn_environment={"SHOP_GREETING": "Hello from notes"},
-        gunicorn_app_git_cache=str(work / "cache"), nginx_server_name="notes.example.test", **source))
+        gunicorn_app_git_cache=str(work / "cache"), nginx_server_name="notes.example.test",
+        # The shop app opens logs/shop.log at import, relative to its working directory.
+        gunicorn_shared_dirs=["logs"], **source))
 
 
-def page(host):
-    return host.check_output("curl -sS --max-time 5 -H 'Host: notes.example.test' http://127.0.0.1:81/")
+def page(host, path="/", *curl_args):
+    return host.check_output("curl -sS --max-time 5 -H 'Host: notes.example.test' %s http://127.0.0.1:81%s",
+                             " ".join(curl_args), path)
+
+
+# Installed as a package, the app finds Flask's instance folder inside the virtualenv
+# (<venv>/var/shop-instance), which the deploy links to <root>/shared/instance.
+PACKAGE_DEPLOY = dict(
+    gunicorn_pre_start_command="flask --app shop:create_app init-db",
+    gunicorn_instance_files={"config.py": 'SECRET_KEY = "notes-key"\nSHOP_NAME = "Notes"\n'},
+)
 
 
 def test_a_tag_of_a_git_repository_is_deployed_without_its_history(host, work, repo):
@@ -105,7 +116,7 @@ def build_wheel(work, release):
 
 
 def test_a_wheel_is_installed_with_its_own_dependencies(host, work):
-    rc, out = deploy(work, gunicorn_app_package=str(build_wheel(work, 3)))
+    rc, out = deploy(work, gunicorn_app_package=str(build_wheel(work, 3)), **PACKAGE_DEPLOY)
     assert rc == 0, out[-3000:]
     assert page(host) == "Hello from notes from release 3"
     python = f"/opt/{APP}/current/venv/bin/python"
@@ -114,7 +125,18 @@ def test_a_wheel_is_installed_with_its_own_dependencies(host, work):
     assert "/site-packages/shop/" in host.check_output("%s -c 'import shop; print(shop.__file__)'", python)
     assert host.check_output("%s -m pip show shop flask", python).count("Name:") == 2
     # The release holds the package and the link to its virtualenv, nothing unpacked.
-    assert sorted(host.file(f"/opt/{APP}/current/").listdir()) == ["shop-3-py3-none-any.whl", "venv"]
+    assert sorted(host.file(f"/opt/{APP}/current/").listdir()) == [
+        "instance", "logs", "shop-3-py3-none-any.whl", "venv"]
+
+
+def test_an_installed_package_keeps_its_instance_folder_across_releases(host, work):
+    instance = host.file(f"/opt/{APP}/current/venv/var/shop-instance")
+    assert instance.is_symlink and instance.linked_to == f"/opt/{APP}/shared/instance"
+    # config.py from gunicorn_instance_files reached Flask, and init-db made the database there.
+    assert page(host, "/welcome") == "Welcome to Notes"
+    assert page(host, "/visits", "-X POST") == "1"
+    database = host.file(f"/opt/{APP}/shared/instance/shop.db")
+    assert database.user == APP
 
 
 def test_a_source_distribution_is_built_and_installed(host, work):
@@ -123,6 +145,31 @@ def test_a_source_distribution_is_built_and_installed(host, work):
     (source / "requirements.txt").unlink()
     archive = work / "shop-4.tar.gz"
     subprocess.run(["tar", "-czf", str(archive), "-C", str(work), "shop-4"], check=True)
-    rc, out = deploy(work, gunicorn_app_package=str(archive))
+    rc, out = deploy(work, gunicorn_app_package=str(archive), **PACKAGE_DEPLOY)
     assert rc == 0, out[-3000:]
     assert page(host) == "Hello from notes from release 4"
+    # Another virtualenv, the same instance folder: the visit recorded by release 3 is there.
+    assert page(host, "/visits", "-X POST") == "2"
+
+
+def test_pins_that_contradict_gunicorn_packages_fail_until_the_variable_agrees(host, work):
+    source = copy_of_shop(work / "shop-5", 5)
+    with open(source / "requirements.txt", "a") as requirements:
+        requirements.write("gunicorn==21.2.0\ngreenlet==3.0.1\n")
+    built = host.check_output(f"ls /opt/{APP}/releases /opt/{APP}/venvs")
+    rc, out = deploy(work, gunicorn_app_src=str(source))
+    assert rc != 0
+    assert "could not be built" in out and "make gunicorn_packages and the app agree" in out, out[-3000:]
+    assert "conflicting dependencies" in out, out[-3000:]
+    assert "Release " in out and "is still served" in out, out[-3000:]
+    assert page(host) == "Hello from notes from release 4"
+    # The release and the virtualenv that failed are gone.
+    assert host.check_output(f"ls /opt/{APP}/releases /opt/{APP}/venvs") == built
+    # The versions the app needs, chosen in the documented variable: the deploy goes through and
+    # the gunicorn that runs is that one.
+    rc, out = deploy(work, gunicorn_app_src=str(source),
+                     gunicorn_packages=["gunicorn[gevent]==21.2.0", "gevent==23.9.1", "greenlet==3.0.1"])
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 5"
+    assert "Starting gunicorn 21.2.0" in host.file(f"/var/log/{APP}/error.log").content_string
+    assert host.run(f"/opt/{APP}/current/venv/bin/python -m pip check").rc == 0

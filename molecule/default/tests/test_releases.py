@@ -145,3 +145,17 @@ def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
     assert page(host) == HELLO
     host.run("rm -f /etc/nginx/sites-enabled/firstfail /etc/nginx/sites-available/firstfail")
     host.run("systemctl reload nginx")
+
+
+def test_a_first_deploy_that_does_not_load_says_nothing_was_served(host, apps):
+    other = {"gunicorn_app_name": "firstbroken", "gunicorn_bind_port": 5002, "nginx_listen_port": 8091,
+             "gunicorn_app_src": str(apps["broken"])}
+    rc, out = run_playbook("site.yml", dict(**other))
+    assert rc != 0
+    assert "No module named 'no_such_module'" in out, out[-3000:]
+    assert "This was the first deploy of the app: no release of it was served before, and none is now." in out
+    assert "still served" not in out, out[-3000:]
+    assert releases(host, "firstbroken") == []
+    assert page(host) == HELLO
+    rc, out = run_playbook("site.yml", dict(other, gunicorn_app_state="absent"))
+    assert rc == 0, out[-3000:]

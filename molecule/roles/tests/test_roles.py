@@ -171,3 +171,52 @@ def test_the_instance_folder_outlives_releases(host):
         "python3 -c \"import sqlite3; print(sorted(set(r for (r,) in sqlite3.connect("
         "'/opt/%s/shared/instance/shop.db').execute('SELECT release FROM visits'))))\"", APP)
     assert rows == "['1', '2']"
+
+
+TOKEN = "tok-7c31d9e04b5a-environment-secret"
+SECRET_KEY = "key-52e0a1f7c9d3-instance-secret"
+
+
+def test_the_build_step_compiled_the_translations(host):
+    assert curl(host, "http://127.0.0.1:81/welcome?lang=de") == "Willkommen bei Teashop"
+    assert curl(host, "http://127.0.0.1:81/welcome") == "Welcome to Teashop"
+    compiled = host.file(f"/opt/{APP}/current/shop/translations/de/LC_MESSAGES/messages.mo")
+    assert compiled.exists and compiled.user == "root"
+
+
+def test_releases_and_virtualenvs_are_roots_and_read_only_to_the_app(host):
+    # Nothing in them (links aside, which point into shared/) belongs to the app or is writable by
+    # anyone but root, though the app user built them.
+    loose = host.check_output(
+        f"find /opt/{APP}/releases /opt/{APP}/venvs ! -type l \\( ! -user root -o -perm /022 \\) | head -5")
+    assert loose == ""
+    assert host.run(f"runuser -u {APP} -- touch /opt/{APP}/current/shop/planted").rc != 0
+    assert host.run(f"runuser -u {APP} -- touch /opt/{APP}/current/venv/bin/planted").rc != 0
+
+
+def test_no_code_of_the_app_ran_as_root(host):
+    # The app writes a line with its uid to logs/shop.log each time it is imported: by the load
+    # check before each switch (python -m gunicorn), the pre-start command (flask) and the workers.
+    log = host.file(f"/opt/{APP}/shared/logs/shop.log")
+    assert log.user == APP
+    lines = [line for line in log.content_string.splitlines() if "imported by uid" in line]
+    uids = {int(re.search(r"imported by uid (\d+)", line).group(1)) for line in lines}
+    assert uids == {host.user(APP).uid}, lines
+    assert any(" flask" in line for line in lines), lines
+    assert any("__main__.py" in line for line in lines), lines
+
+
+def test_the_instance_folder_holds_the_users_config(host):
+    config = host.file(f"/opt/{APP}/shared/instance/config.py")
+    assert (config.user, config.group, config.mode) == ("root", APP, 0o640)
+    # SECRET_KEY reached Flask: it signs.
+    assert re.fullmatch(r"[\w.-]+", curl(host, "http://127.0.0.1:81/signed"))
+
+
+def test_secrets_reach_no_log_and_no_other_file(host):
+    for secret, home in ((TOKEN, f"/opt/{APP}/environment.json"),
+                         (SECRET_KEY, f"/opt/{APP}/shared/instance/config.py")):
+        found = host.run("grep -rlsF -D skip --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev %s /",
+                         secret).stdout.split()
+        assert found == [home], secret
+        assert host.run("journalctl --no-pager -o cat | grep -cF %s", secret).stdout.strip() == "0", secret

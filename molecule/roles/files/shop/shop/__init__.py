@@ -1,22 +1,54 @@
-"""A user's app as the roles scenario deploys it: a package with an app factory, static files, and
-an instance folder it writes to, made ready by a CLI command (the deploy's pre-start command)."""
+"""A user's app as the roles scenario deploys it: a package with an app factory, static files,
+translations compiled at build time, a log file it opens at import relative to its working
+directory, and an instance folder holding its config and a database made by a CLI command (the
+deploy's pre-start command)."""
 
+import logging
 import os
+import sys
 import sqlite3
 from pathlib import Path
 
 import click
 from flask import Flask, request
+from flask_babel import Babel, gettext
+
+HERE = Path(__file__).parent
+
+# Opened on import, relative to the working directory, as many apps do: whoever imports the app
+# (the deploy's checks, the build, the pre-start command, gunicorn's workers) writes a line here.
+log = logging.getLogger("shop")
+if not log.handlers:
+    os.makedirs("logs", exist_ok=True)
+    handler = logging.FileHandler("logs/shop.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+log.info("imported by uid %d, argv %s", os.getuid(), " ".join(os.path.basename(a) for a in sys.argv[:2]))
 
 
 def create_app():
-    app = Flask(__name__)
-    release = (Path(__file__).parent / "RELEASE").read_text().strip()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(SHOP_NAME="an unnamed shop")
+    # Where Flask's docs keep SECRET_KEY: config.py in the instance folder.
+    app.config.from_pyfile("config.py", silent=True)
+    Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
+    release = (HERE / "RELEASE").read_text().strip()
     database = Path(app.instance_path) / "shop.db"
 
     @app.route("/")
     def index():
         return f"{os.environ.get('SHOP_GREETING', 'no greeting')} from release {release}"
+
+    @app.route("/welcome")
+    def welcome():
+        return gettext("Welcome to %(shop)s", shop=app.config["SHOP_NAME"])
+
+    @app.route("/signed")
+    def signed():
+        # Needs SECRET_KEY: without it Flask refuses to sign.
+        from itsdangerous import URLSafeSerializer
+        return URLSafeSerializer(app.secret_key).dumps("basket")
 
     @app.route("/scheme")
     def scheme():
