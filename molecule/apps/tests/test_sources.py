@@ -70,9 +70,9 @@ def deploy(work, **source):
         gunicorn_shared_dirs=["logs"], **source))
 
 
-def page(host, path="/", *curl_args):
-    return host.check_output("curl -sS --max-time 5 -H 'Host: notes.example.test' %s http://127.0.0.1:81%s",
-                             " ".join(curl_args), path)
+def page(host, path="/", method="GET"):
+    return host.check_output("curl -sS --max-time 5 -X %s -H 'Host: notes.example.test' http://127.0.0.1:81%s",
+                             method, path)
 
 
 # Installed as a package, the app finds Flask's instance folder inside the virtualenv
@@ -134,7 +134,7 @@ def test_an_installed_package_keeps_its_instance_folder_across_releases(host, wo
     assert instance.is_symlink and instance.linked_to == f"/opt/{APP}/shared/instance"
     # config.py from gunicorn_instance_files reached Flask, and init-db made the database there.
     assert page(host, "/welcome") == "Welcome to Notes"
-    assert page(host, "/visits", "-X POST") == "1"
+    assert page(host, "/visits", "POST") == "1"
     database = host.file(f"/opt/{APP}/shared/instance/shop.db")
     assert database.user == APP
 
@@ -149,7 +149,7 @@ def test_a_source_distribution_is_built_and_installed(host, work):
     assert rc == 0, out[-3000:]
     assert page(host) == "Hello from notes from release 4"
     # Another virtualenv, the same instance folder: the visit recorded by release 3 is there.
-    assert page(host, "/visits", "-X POST") == "2"
+    assert page(host, "/visits", "POST") == "2"
 
 
 def test_pins_that_contradict_gunicorn_packages_fail_until_the_variable_agrees(host, work):
