@@ -1,7 +1,6 @@
-"""Bad input: site.yml stops with a message naming the variable and its value, before it touches
-the converged host, which keeps serving exactly as before."""
-
-import json
+"""Bad input against a converged host: site.yml stops with a message naming the variable and its
+value, and the host keeps serving exactly as before. The table of bad values is checked without a
+host, in tests/test_bad_input.py; this checks on a real host what that table cannot."""
 
 import pytest
 from conftest import run_playbook
@@ -14,65 +13,6 @@ WATCHED = [
     f"/opt/{APP}/gunicorn.conf.py",
     "/etc/supervisor/supervisord.conf",
     f"/etc/supervisor/conf.d/{APP}.conf",
-]
-
-# (extra vars, what the error must say)
-CASES = [
-    ({"gunicorn_app_name": "Bad Name"}, 'gunicorn_app_name must be usable as a user and file name'),
-    ({"gunicorn_app_user": "root;rm"}, 'gunicorn_app_user must be usable as a user and file name'),
-    ({"gunicorn_app_root": "opt/app"}, 'gunicorn_app_root must be an absolute path for this app alone, not / or a system directory such as /opt; got "opt/app"'),
-    ({"gunicorn_app_root": "/opt/"}, 'gunicorn_app_root must be an absolute path for this app alone, not / or a system directory such as /opt; got "/opt/"'),
-    ({"gunicorn_log_dir": "/"}, 'gunicorn_log_dir must be an absolute path for this app alone, not / or a system directory such as /var/log; got "/"'),
-    ({"gunicorn_app_user": "www-data"}, 'gunicorn_app_user and gunicorn_app_group must be for this app alone, not a system account such as root or www-data; got "www-data" and "www-data"'),
-    ({"gunicorn_app_state": "gone"}, "gunicorn_app_state"),
-    ({"gunicorn_app_src": "/no/such/app"}, 'gunicorn_app_src must be the absolute path of a directory'),
-    ({"gunicorn_app_package": "/no/such/shop-1.0.whl"}, 'gunicorn_app_package must be the absolute path of a wheel'),
-    ({"gunicorn_app_git_repo": "https://git.example.test/shop.git", "gunicorn_app_package": "/etc/hostname"},
-     'gunicorn_app_src, gunicorn_app_git_repo and gunicorn_app_package are each a source for the code of the app; set one at most'),
-    ({"gunicorn_app_git_repo": "--upload-pack=touch /tmp/x"},
-     'gunicorn_app_git_repo must be a repository URL or a path on the controller, without spaces and not starting with -'),
-    ({"gunicorn_app_git_repo": "https://git.example.test/shop.git", "gunicorn_app_git_version": "v1 --upload-pack=x"},
-     'gunicorn_app_git_version must be a branch, tag or commit (got "v1 --upload-pack=x")'),
-    ({"gunicorn_app_src": "roles/gunicorn/files/flask_hello"}, 'got "roles/gunicorn/files/flask_hello"'),
-    ({"gunicorn_app_requirements": "missing.txt"}, 'gunicorn_app_requirements must name a file'),
-    ({"gunicorn_app_module": "flask_hello"}, 'gunicorn_app_module must be "module:variable"'),
-    ({"gunicorn_app_module": "flask hello:app"}, 'got "flask hello:app"'),
-    ({"gunicorn_bind_port": 0}, "gunicorn_bind_port must be a host name or address and a port from 1"),
-    ({"gunicorn_bind_port": 70000}, "and 70000"),
-    ({"gunicorn_bind_host": "127.0.0.1 x"}, 'got "127.0.0.1 x"'),
-    ({"gunicorn_workers": -1}, "gunicorn_workers must be a whole number of at least 0; got -1"),
-    ({"gunicorn_timeout": 0}, "gunicorn_timeout must be a whole number of at least 1; got 0"),
-    ({"gunicorn_worker_class": "tornado"}, "gunicorn_worker_class must be one of"),
-    ({"gunicorn_loglevel": "verbose"}, "gunicorn_loglevel must be one of"),
-    ({"gunicorn_packages": ["gunicorn==23.0.0"]}, "gunicorn_packages installs no gevent"),
-    ({"gunicorn_environment": {"1BAD": "x"}}, 'gunicorn_environment names must be letters'),
-    ({"gunicorn_bind_unix_socket": True, "gunicorn_socket_path": "/var/run/app.sock"},
-     'gunicorn_socket_path must be a file in a directory of its own under /run'),
-    ({"gunicorn_keepalive": 30}, "gunicorn_keepalive (30) must be longer than nginx_upstream_keepalive_timeout"),
-    ({"nginx_listen_port": 0}, "nginx_listen_port must be a port from 1 to 65535; got 0"),
-    ({"nginx_listen_port": 5000}, "nginx would proxy to itself"),
-    ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name must not contain"),
-    ({"nginx_charset": "utf-8; return 200"}, "nginx_charset must not contain"),
-    ({"nginx_client_max_body_size": "lots"}, 'nginx_client_max_body_size must be a size such as 10m; got "lots"'),
-    ({"nginx_send_timeout": "1 minute"}, "nginx_send_timeout must be times such as 15s"),
-    ({"nginx_security_headers": {"X-Bad": 'a" always; return 200 "'}}, "nginx_security_headers must map header names"),
-    ({"nginx_tls": True}, "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, or nginx_tls_self_signed"),
-    ({"nginx_tls": True, "nginx_tls_certificate": "/no/cert.pem", "nginx_tls_certificate_key": "/no/key.pem"},
-     'must be files on the controller (or set nginx_tls_certificate_on_host); got "/no/cert.pem"'),
-    ({"nginx_tls_certificate": "/etc/hostname"}, "nginx_tls_certificate and nginx_tls_certificate_key go together"),
-    ({"nginx_tls": True, "nginx_tls_self_signed": True, "nginx_tls_port": 81},
-     "nginx_tls_port must be a port from 1 to 65535 other than nginx_listen_port (81); got 81"),
-    ({"nginx_rate_limit": "10 per second"}, 'nginx_rate_limit must be empty or a rate such as 10r/s or 300r/m; got "10 per second"'),
-    ({"nginx_site_name": "../evil"}, 'nginx_site_name must be usable as a file name'),
-    ({"nginx_worker_processes": "many"}, 'nginx_worker_processes must be auto or a whole number'),
-    ({"nginx_access_log_flush": "soon"}, 'got "64k" and "soon"'),
-    ({"supervisor_socket_path": "/tmp/supervisor.sock"}, "supervisor_socket_path must be an absolute path outside /tmp"),
-    ({"supervisor_programs": [{"name": "x y", "command": "true"}]}, "supervisor_programs names must be unique"),
-    ({"supervisor_programs": [{"name": "worker"}]},
-     'supervisor_programs need a command unless their state is absent; got none for ["worker"]'),
-    ({"supervisor_install_method": "apt"}, "supervisor_install_method"),
-    ({"supervisor_install_method": "pip", "supervisor_venv_dir": "/opt"},
-     'supervisor_venv_dir must be a directory of its own, must be an absolute path outside /tmp'),
 ]
 
 
@@ -90,11 +30,10 @@ def snapshot(host):
     }
 
 
-@pytest.mark.parametrize("extra, message", CASES, ids=[json.dumps(c[0]) for c in CASES])
-def test_bad_input_is_refused_before_the_host_is_touched(host, state_before, extra, message):
-    returncode, output = run_playbook("site.yml", extra)
+def test_a_bad_value_is_refused_before_the_host_is_touched(host, state_before):
+    returncode, output = run_playbook("site.yml", {"gunicorn_app_root": "opt/app"})
     assert returncode != 0, output[-2000:]
-    assert " ".join(message.split()) in output, output[-3000:]
+    assert 'gunicorn_app_root must be an absolute path for this app alone' in output, output[-3000:]
     # Only the checking play ran: no task reached the host.
     assert "Deploy a Python WSGI app" not in output, output[-2000:]
     assert snapshot(host) == state_before

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Run `molecule test` on every scenario, PYWEB_MOLECULE_LANES of them at a time (default 2).
+# Usage: scripts/molecule-lanes.sh [SCENARIO ...]   (default: every scenario under molecule/)
+#
+# Most of a scenario's time is spent waiting on containers (apt, pip, reloads, health checks), so
+# two lanes on two cores finish well before one. Each lane has a HOME of its own: molecule
+# installs the collection under ~/.ansible and keeps its state under ~/.cache, and two scenarios
+# starting at once must not share either. Every scenario's output goes to its own log, printed
+# whole if the scenario fails; a failure stops the lanes from starting more scenarios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lanes=${PYWEB_MOLECULE_LANES:-2}
+work=$PWD/.cache/molecule-lanes
+rm -rf "$work"
+mkdir -p "$work/logs"
+
+# Longest first (times of a full run), so the lanes end close together; new scenarios go last.
+known=(apps default cluster roles platforms socket check)
+if [ $# -gt 0 ]; then
+  scenarios=("$@")
+else
+  scenarios=()
+  for name in "${known[@]}"; do
+    [ -f "molecule/$name/molecule.yml" ] && scenarios+=("$name")
+  done
+  for file in molecule/*/molecule.yml; do
+    name=$(basename "$(dirname "$file")")
+    [[ " ${known[*]} " == *" $name "* ]] || scenarios+=("$name")
+  done
+fi
+printf '%s\n' "${scenarios[@]}" >"$work/queue"
+
+next_scenario() {
+  flock "$work/lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$work/queue"
+}
+
+lane() {
+  local lane=$1 name start seconds
+  export HOME=$work/home$lane
+  mkdir -p "$HOME"
+  while [ ! -e "$work/failed" ]; do
+    name=$(next_scenario)
+    [ -n "$name" ] || return 0
+    start=$(date +%s)
+    echo "molecule-lanes: $name started (lane $lane)"
+    if molecule test -s "$name" >"$work/logs/$name.log" 2>&1; then
+      seconds=$(($(date +%s) - start))
+      echo "$name $seconds passed" >>"$work/times"
+      echo "molecule-lanes: $name passed in ${seconds}s"
+    else
+      seconds=$(($(date +%s) - start))
+      echo "$name $seconds FAILED" >>"$work/times"
+      echo "molecule-lanes: $name FAILED after ${seconds}s"
+      touch "$work/failed"
+    fi
+  done
+}
+
+trap 'kill 0' INT TERM
+begin=$(date +%s)
+for lane_number in $(seq "$lanes"); do
+  lane "$lane_number" &
+done
+wait
+
+for name in "${scenarios[@]}"; do
+  if grep -qx "$name [0-9]* FAILED" "$work/times" 2>/dev/null; then
+    echo "===== molecule test -s $name: its whole output ====="
+    cat "$work/logs/$name.log"
+  fi
+done
+echo "molecule-lanes: seconds per scenario ($lanes lanes, $(($(date +%s) - begin))s in all):"
+sort -k2 -n -r "$work/times" | sed 's/^/  /'
+[ ! -e "$work/failed" ] && [ "$(wc -l <"$work/times")" -eq "${#scenarios[@]}" ]
