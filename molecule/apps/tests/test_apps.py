@@ -66,11 +66,15 @@ def test_the_removed_app_left_nothing_behind(host):
     assert not host.group("gamma").exists
     for path in ("/opt/gamma", "/var/log/gamma", "/etc/supervisor/conf.d/gamma.conf", "/var/log/supervisor/gamma",
                  "/etc/nginx/sites-enabled/gamma", "/etc/nginx/sites-available/gamma",
-                 "/var/log/nginx/gamma.access.log", "/var/log/nginx/gamma.error.log"):
+                 "/var/log/nginx/gamma.access.log", "/var/log/nginx/gamma.error.log",
+                 "/etc/supervisor/conf.d/gamma.ticker.conf", "/var/log/supervisor/gamma.ticker",
+                 "/etc/systemd/system/gamma.touch.timer", "/etc/systemd/system/gamma.touch.service"):
         assert not host.file(path).exists, path
     assert "gamma" not in host.check_output("supervisorctl avail")
     assert not host.socket("tcp://127.0.0.1:8003").is_listening
     assert host.run("ps -eo args | grep -q '[/]opt/gamma'").rc != 0
+    assert host.run("pgrep -f 'gamma-ticke[r]'").rc != 0
+    assert "gamma" not in host.check_output("systemctl list-timers --all --no-legend")
     assert page(host, "gamma").rc == 52
 
 

@@ -1,11 +1,13 @@
-"""Releases: a deploy goes to a release of its own, a release that fails its health check or does
-not load is never left serving, a failed first deploy leaves nothing in supervisor, and
-playbooks/rollback.yml switches back on demand. Ends serving the sample app again."""
+"""Releases: a deploy goes to a release of its own; a release that fails its health check (an
+error, or no answer) or does not load is never switched to, and not one request through nginx
+fails meanwhile; one the proxy in front cannot reach is switched back; a failed first deploy leaves
+nothing in supervisor; playbooks/rollback.yml switches back on demand. Ends serving the sample app
+again."""
 
 import shutil
 
 import pytest
-from conftest import ROOT, run_playbook
+from conftest import ROOT, run_playbook, under_load
 
 SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 APP = "flask_hello"
@@ -35,17 +37,22 @@ def releases(host, app=APP):
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):
-    """The sample app in three versions: v2 answers, v500 fails at /, broken cannot be imported."""
+    """The sample app in five versions: v2 and v3 answer, v500 fails at /, hang never answers /,
+    broken cannot be imported."""
     base = tmp_path_factory.mktemp("apps")
     made = {}
-    for name in ("v2", "v500", "broken"):
+    for name in ("v2", "v3", "v500", "hang", "broken"):
         shutil.copytree(SAMPLE, base / name)
         made[name] = base / name
     source = (SAMPLE / "flask_hello.py").read_text()
     (made["v2"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v2"))
+    (made["v3"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v3"))
     (made["v500"] / "flask_hello.py").write_text(source.replace(
         'return "<h1 style=\'color:red\'>Hello World</h1>"', 'raise RuntimeError("v500 is broken")'))
+    (made["hang"] / "flask_hello.py").write_text(source.replace(
+        'return "<h1 style=\'color:red\'>Hello World</h1>"', '__import__("time").sleep(3600)'))
     (made["broken"] / "flask_hello.py").write_text(source + "\nimport no_such_module\n")
+    assert "sleep(3600)" in (made["hang"] / "flask_hello.py").read_text()
     assert "v500 is broken" in (made["v500"] / "flask_hello.py").read_text()
     return made
 
@@ -56,8 +63,10 @@ def master(host):
 
 
 def test_a_new_release_is_served_by_a_reload(host, apps, master):
-    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])))
+    with under_load(host, "good-deploy") as load:
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])))
     assert rc == 0, out[-3000:]
+    assert load["failed"] == 0 and load["requests"] > 100, load
     assert served(host, V2)
     assert host.check_output("supervisorctl pid %s", APP) == master
     assert len(releases(host)) == 2
@@ -67,13 +76,39 @@ def test_a_new_release_is_served_by_a_reload(host, apps, master):
     assert len(host.check_output("ls /opt/%s/venvs", APP).split()) == 1
 
 
-def test_a_release_failing_its_health_check_is_switched_back(host, apps, master):
+@pytest.mark.parametrize("version, says", [
+    ("v500", "answered GET / with 500"),
+    ("hang", "gave no answer to GET / within 3 s"),
+])
+def test_a_release_failing_its_health_check_is_never_served(host, apps, master, version, says):
     before = releases(host)
-    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v500"]), gunicorn_healthcheck_retries=3))
+    with under_load(host, f"failing-{version}") as load:
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps[version]),
+                                                gunicorn_healthcheck_timeout=3))
     assert rc != 0
-    assert "failed its health check: GET http://127.0.0.1:5000/ answered 500" in out, out[-3000:]
-    assert "is served again" in out
-    assert "RuntimeError: v500 is broken" in out, out[-3000:]
+    assert f"started beside the served one, {says}, so it was not switched to and no request reached it" in out, \
+        out[-3000:]
+    assert "is still served" in out, out[-3000:]
+    if version == "v500":
+        assert "RuntimeError: v500 is broken" in out, out[-3000:]
+    # Not one request through nginx met the failing release.
+    assert load["failed"] == 0 and load["requests"] > 100, load
+    assert page(host) == V2
+    assert host.check_output("supervisorctl pid %s", APP) == master
+    assert releases(host) == before
+    # Nothing of the tried release is left running.
+    assert host.run("pgrep -f 'pyweb-tr[y].sock'").rc != 0
+
+
+def test_a_release_the_proxy_cannot_reach_is_switched_back(host, apps, master):
+    # It answers beside the served one; then the proxy (here: nothing on port 1) does not.
+    before = releases(host)
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v3"]),
+                                            gunicorn_healthcheck_proxy_url="http://127.0.0.1:1",
+                                            gunicorn_healthcheck_retries=2))
+    assert rc != 0
+    assert "failed its health check: GET / got no answer" in out, out[-3000:]
+    assert "is served again" in out, out[-3000:]
     assert page(host) == V2
     assert host.check_output("supervisorctl pid %s", APP) == master
     assert releases(host) == before
@@ -104,8 +139,10 @@ def test_a_failing_pre_start_command_keeps_the_served_release(host, apps, master
 
 def test_rollback_serves_the_previous_release(host):
     serving = host.file(f"/opt/{APP}/current").linked_to
-    rc, out = run_playbook("rollback.yml")
+    with under_load(host, "rollback") as load:
+        rc, out = run_playbook("rollback.yml")
     assert rc == 0, out[-3000:]
+    assert load["failed"] == 0 and load["requests"] > 100, load
     assert served(host, HELLO)
     assert host.file(f"/opt/{APP}/current").linked_to != serving
 
@@ -132,11 +169,13 @@ def test_only_the_newest_releases_are_kept(host, apps):
 
 
 def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
+    # It answers beside nothing, is switched to, and then the proxy (nothing on port 1) does not.
     other = {"gunicorn_app_name": "firstfail", "gunicorn_bind_port": 5001, "nginx_listen_port": 8090,
-             "gunicorn_app_src": str(apps["v500"]), "gunicorn_healthcheck_retries": 3}
+             "gunicorn_app_src": str(apps["v2"]), "gunicorn_healthcheck_retries": 2,
+             "gunicorn_healthcheck_proxy_url": "http://127.0.0.1:1"}
     rc, out = run_playbook("site.yml", dict(**other))
     assert rc != 0
-    assert "It was the first release: its supervisor program was removed." in out, out[-3000:]
+    assert "It was the first release: its supervisor programs and jobs were removed." in out, out[-3000:]
     assert not host.file("/etc/supervisor/conf.d/firstfail.conf").exists
     assert "firstfail" not in host.run("supervisorctl status").stdout
     assert not host.file("/opt/firstfail/current").exists

@@ -1,8 +1,10 @@
 """A user's app as the roles scenario deploys it: a package with an app factory, static files,
 translations compiled at build time, a log file it opens at import relative to its working
 directory, and an instance folder holding its config and a database made by a CLI command (the
-deploy's pre-start command)."""
+deploy's pre-start command). Work is queued with rq on Redis (RQ_REDIS_URL) for a worker process,
+and a scheduled job records ticks with another CLI command."""
 
+import json
 import logging
 import os
 import sys
@@ -10,8 +12,11 @@ import sqlite3
 from pathlib import Path
 
 import click
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_babel import Babel, gettext
+from redis import Redis
+from rq import Queue
+from rq.job import Job
 
 HERE = Path(__file__).parent
 
@@ -65,11 +70,41 @@ def create_app():
             db.execute("INSERT INTO visits (release) VALUES (?)", (release,))
             return str(db.execute("SELECT COUNT(*) FROM visits").fetchone()[0])
 
+    def redis():
+        return Redis.from_url(os.environ.get("RQ_REDIS_URL", "redis://127.0.0.1:6379/0"))
+
+    @app.route("/jobs", methods=["POST"])
+    def enqueue():
+        job = Queue("shop", connection=redis()).enqueue("shop.jobs.describe", request.form["n"])
+        return job.id
+
+    @app.route("/jobs/<job_id>")
+    def job_result(job_id):
+        job = Job.fetch(job_id, connection=redis())
+        if not job.is_finished:
+            abort(404)
+        return json.loads(job.return_value())
+
+    @app.route("/ticks")
+    def ticks():
+        with sqlite3.connect(database) as db:
+            rows = db.execute("SELECT at, release, uid, note FROM ticks ORDER BY at DESC LIMIT 1").fetchall()
+        return [dict(zip(("at", "release", "uid", "note"), row)) for row in rows]
+
     @app.cli.command("init-db")
     def init_db():
         """Create the database in the instance folder, keeping what is there."""
         with sqlite3.connect(database) as db:
             db.execute("CREATE TABLE IF NOT EXISTS visits (release TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS ticks (at REAL, release TEXT, uid INTEGER, note TEXT)")
         click.echo(f"database ready for release {release}")
+
+    @app.cli.command("tick")
+    @click.argument("note")
+    def tick(note):
+        """Record that the scheduled job ran, in which release and as whom."""
+        import time
+        with sqlite3.connect(database) as db:
+            db.execute("INSERT INTO ticks VALUES (?, ?, ?, ?)", (time.time(), release, os.getuid(), note))
 
     return app

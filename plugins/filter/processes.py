@@ -1,0 +1,80 @@
+"""Filters for the app's processes and scheduled jobs, and for reading supervisor's state.
+
+Each is a plain function of its inputs, so tests/test_filters.py checks it without a host.
+"""
+
+import re
+import shlex
+
+# Supervisor's states, worst first: a program is as far from running as its worst process.
+SUPERVISOR_STATES = ("FATAL", "BACKOFF", "STARTING", "STOPPING", "STOPPED", "EXITED", "UNKNOWN", "RUNNING")
+
+
+def supervisor_command(argv):
+    """A command line supervisor splits back into argv: shell-quoted, with % written as %%
+    (supervisor expands %(name)s in it)."""
+    return " ".join(shlex.quote(str(arg)) for arg in argv).replace("%", "%%")
+
+
+def systemd_command(argv):
+    """A command line for ExecStart= that systemd splits back into argv unchanged: each argument
+    double-quoted with C escapes, $ and % doubled (systemd expands $VAR and %-specifiers)."""
+    words = []
+    for arg in argv:
+        arg = str(arg).replace("\\", "\\\\").replace('"', '\\"')
+        arg = arg.replace("$", "$$").replace("%", "%%")
+        words.append('"%s"' % arg)
+    return " ".join(words)
+
+
+def app_process_programs(processes, app, user, run):
+    """The supervisor programs (the supervisor role's supervisor_programs entries) that run an
+    app's processes: <app>.<name>, started as the app user through the app's bin/run from the
+    served release, so each start finds the release `current` points at."""
+    programs = []
+    for process in processes:
+        numprocs = int(process.get("numprocs") or 1)
+        program = {
+            "name": "%s.%s" % (app, process["name"]),
+            "command": supervisor_command([run, "sh", "-c", process["command"]]),
+            "user": user,
+            "stopsignal": process.get("stopsignal") or "TERM",
+            "stopwaitsecs": int(30 if process.get("stopwaitsecs") is None else process["stopwaitsecs"]),
+            "numprocs": numprocs,
+        }
+        programs.append(program)
+    return programs
+
+
+def supervisor_targets(programs):
+    """What supervisorctl is given to act on every process of each program: the name, or
+    "name:*" for a program with several processes (supervisor makes those a group)."""
+    return [p["name"] + (":*" if int(p.get("numprocs", 1)) > 1 else "") for p in programs]
+
+
+def supervisor_states(lines):
+    """Each program's state from `supervisorctl status` lines ("app  RUNNING  pid 42, ..." or
+    "app.worker:app.worker-0  RUNNING ..."): the worst state of its processes."""
+    states = {}
+    for line in lines:
+        found = re.match(r"^([^ :]+)(?::[^ ]+)? +([A-Z]+)", line)
+        if not found:
+            continue
+        name, state = found.groups()
+        if state not in SUPERVISOR_STATES:
+            state = "UNKNOWN"
+        known = states.get(name)
+        if known is None or SUPERVISOR_STATES.index(state) < SUPERVISOR_STATES.index(known):
+            states[name] = state
+    return states
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "supervisor_command": supervisor_command,
+            "systemd_command": systemd_command,
+            "app_process_programs": app_process_programs,
+            "supervisor_targets": supervisor_targets,
+            "supervisor_states": supervisor_states,
+        }

@@ -1,0 +1,51 @@
+"""The collection's filters (plugins/filter), checked without a host."""
+
+import importlib.util
+import shlex
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("processes", ROOT / "plugins" / "filter" / "processes.py")
+processes = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(processes)
+
+AWKWARD = ["/opt/shop/bin/run", "sh", "-c", """echo "it's 100% $HOME" \\ `date` && exit 0"""]
+
+
+def test_supervisor_command_splits_back_into_the_same_arguments():
+    line = processes.supervisor_command(AWKWARD)
+    # supervisor expands %(name)s, then splits the line with shlex.
+    assert shlex.split(line.replace("%%", "%")) == AWKWARD
+    assert "100%%" in line
+
+
+def test_systemd_command_escapes_what_systemd_would_expand():
+    line = processes.systemd_command(["sh", "-c", 'echo "$HOME" 50% \\n'])
+    assert line == '"sh" "-c" "echo \\"$$HOME\\" 50%% \\\\n"'
+
+
+def test_app_processes_become_supervisor_programs_run_as_the_app_user():
+    programs = processes.app_process_programs(
+        [{"name": "worker", "command": "rq worker shop", "numprocs": 2},
+         {"name": "beat", "command": "python -m shop.beat", "stopsignal": "INT", "stopwaitsecs": 5}],
+        "shop", "shop", "/opt/shop/bin/run")
+    assert programs == [
+        {"name": "shop.worker", "command": "/opt/shop/bin/run sh -c 'rq worker shop'", "user": "shop",
+         "stopsignal": "TERM", "stopwaitsecs": 30, "numprocs": 2},
+        {"name": "shop.beat", "command": "/opt/shop/bin/run sh -c 'python -m shop.beat'", "user": "shop",
+         "stopsignal": "INT", "stopwaitsecs": 5, "numprocs": 1},
+    ]
+    assert processes.supervisor_targets(programs) == ["shop.worker:*", "shop.beat"]
+
+
+def test_a_program_is_as_far_from_running_as_its_worst_process():
+    lines = [
+        "shop                             RUNNING   pid 42, uptime 0:01:02",
+        "shop.worker:shop.worker-0        RUNNING   pid 43, uptime 0:01:02",
+        "shop.worker:shop.worker-1        FATAL     Exited too quickly (process log may have details)",
+        "shop.beat                        STARTING  ",
+        "other                            STOPPED   Not started",
+        "garbage",
+    ]
+    assert processes.supervisor_states(lines) == {
+        "shop": "RUNNING", "shop.worker": "FATAL", "shop.beat": "STARTING", "other": "STOPPED"}
