@@ -1,6 +1,7 @@
 """Where an app's code comes from, besides a directory: a git repository at a tag or a branch,
-a wheel, and a source distribution, each deployed as a release of its own to a fourth app on the
-host. The code is the roles scenario's shop app; its RELEASE file tells the versions apart."""
+a wheel, a source distribution, a pyproject.toml project in a directory and in a subdirectory of a
+git repository, each deployed as a release of its own to another app on the host. The code is the
+roles scenario's shop app; its RELEASE file tells the versions apart."""
 
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "shop"
 version = "{version}"
-dependencies = ["Flask==3.1.3", "Flask-Babel==4.0.0"]
+dependencies = ["Flask==3.1.3", "Flask-Babel==4.0.0", "rq==2.6.1", "redis==5.3.1"]
 
 [tool.setuptools]
 packages = ["shop"]
@@ -173,3 +174,43 @@ def test_pins_that_contradict_gunicorn_packages_fail_until_the_variable_agrees(h
     assert page(host) == "Hello from notes from release 5"
     assert "Starting gunicorn 21.2.0" in host.file(f"/var/log/{APP}/error.log").content_string
     assert host.run(f"/opt/{APP}/current/venv/bin/python -m pip check").rc == 0
+
+
+def project_of_shop(where, release):
+    """The shop as a pyproject.toml project that declares its dependencies, with no requirements file."""
+    source = copy_of_shop(where, release)
+    (source / "pyproject.toml").write_text(PYPROJECT.format(version=release))
+    (source / "requirements.txt").unlink()
+    return source
+
+
+def test_a_pyproject_project_in_a_directory_is_installed_not_editable(host, work):
+    rc, out = deploy(work, gunicorn_app_src=str(project_of_shop(work / "shop-6", 6)), **PACKAGE_DEPLOY)
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 6"
+    shown = host.check_output(f"/opt/{APP}/current/venv/bin/python -m pip show shop")
+    assert "Version: 6" in shown and "Editable project location" not in shown, shown
+    # The instance folder and its database are the ones the earlier releases used.
+    assert page(host, "/visits", "POST") == "3"
+
+
+def test_a_project_in_a_subdirectory_of_a_git_repository(host, work):
+    repo = work / "monorepo"
+    project_of_shop(repo / "services" / "notes", 7)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "index.md").write_text("Not part of the app.\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "release 7")
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_subdir="services/notes",
+                     **PACKAGE_DEPLOY)
+    assert rc == 0, out[-3000:]
+    assert page(host) == "Hello from notes from release 7"
+    assert host.file(f"/opt/{APP}/current/pyproject.toml").exists
+    assert not host.file(f"/opt/{APP}/current/docs").exists
+    # A subdirectory the commit does not have stops the run before the host is touched.
+    rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_subdir="services/shop")
+    assert rc != 0
+    assert 'gunicorn_app_git_subdir must be a directory in the repository; got "services/shop"' in out, out[-3000:]
+    assert "changed=0" in out, out[-3000:]
+    assert page(host) == "Hello from notes from release 7"

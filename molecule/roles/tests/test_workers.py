@@ -3,6 +3,7 @@ to the new release by the redeploy and back by a rollback; a job started by syst
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ def served_release(host):
 
 
 def worker_pids(host):
-    return sorted(host.check_output("supervisorctl pid 'shop.worker:*'").split())
+    return sorted(re.findall(r"pid (\d+)", host.check_output("supervisorctl status 'shop.worker:*'")))
 
 
 def rollback():

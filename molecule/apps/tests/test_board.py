@@ -1,0 +1,99 @@
+"""The board, used through nginx as a person would: its form read with its CSRF token, a message
+posted and read back; then release 2, which brings a migration, deployed over it: the migration ran
+before release 2 was served, and the message is still there."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import run_playbook
+
+SCENARIO = Path(__file__).resolve().parents[1]
+SITE = "board.example.test"
+JAR = "/root/board.cookies"
+MIGRATION_2 = '''"""How many stars a message got."""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.add_column("messages", sa.Column("stars", sa.Integer, nullable=False, server_default="0"))
+
+
+def downgrade():
+    op.drop_column("messages", "stars")
+'''
+
+
+def board_vars():
+    """The variables converge.yml deploys the board with."""
+    plays = yaml.safe_load((SCENARIO / "converge.yml").read_text())
+    return next(play["vars"] for play in plays if play.get("vars", {}).get("gunicorn_app_name") == "board")
+
+
+def get(host, path="/"):
+    return host.check_output("curl -sSf --max-time 5 -b %s -c %s -H 'Host: %s' http://127.0.0.1:81%s",
+                             JAR, JAR, SITE, path)
+
+
+def post(host, **fields):
+    """The form posted as a browser would: with the session cookie; the status code."""
+    data = " ".join("--data-urlencode %s" % quote(f"{name}={value}") for name, value in fields.items())
+    return host.check_output(
+        f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' -b {JAR} -c {JAR} -H 'Host: {SITE}' "
+        f"{data} http://127.0.0.1:81/")
+
+
+def quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def messages(page):
+    return re.findall(r'<li class="message">([^<]*)</li>', page)
+
+
+@pytest.fixture(scope="module")
+def posted(host):
+    host.run("rm -f %s", JAR)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', get(host)).group(1)
+    status = post(host, csrf_token=token, author="Ada", body="The tea room opens at nine.")
+    return status
+
+
+def test_a_message_posted_with_the_forms_token_is_read_back(host, posted):
+    # Saved, then redirected to the board, as the app answers a good post.
+    assert posted == "302"
+    assert messages(get(host)) == ["Ada: The tea room opens at nine."]
+
+
+def test_a_post_without_the_token_is_refused(host, posted):
+    host.run("rm -f %s", JAR)
+    assert post(host, author="Mallory", body="no token") == "400"
+    assert messages(get(host)) == ["Ada: The tea room opens at nine."]
+
+
+def test_the_build_step_compiled_the_translations(host):
+    assert "<h1>Pinnwand</h1>" in get(host, "/?lang=de")
+    assert host.file("/opt/board/current/board/translations/de/LC_MESSAGES/messages.mo").user == "root"
+
+
+def test_release_2_brings_its_migration_and_keeps_the_messages(host, posted, tmp_path):
+    source = tmp_path / "board"
+    shutil.copytree(SCENARIO / "files" / "board", source)
+    (source / "board" / "RELEASE").write_text("2\n")
+    (source / "migrations" / "versions" / "0002_stars.py").write_text(MIGRATION_2)
+    rc, out = run_playbook("site.yml", dict(board_vars(), gunicorn_app_src=str(source)))
+    assert rc == 0, out[-3000:]
+    page = get(host)
+    assert "release 2" in page
+    # The column the migration added shows beside the message release 1 stored.
+    assert messages(page) == ["Ada: The tea room opens at nine. (stars: 0)"]
+    assert "0002 (head)" in host.check_output("/opt/board/bin/run flask --app board:create_app db current")
+    assert host.file("/opt/board/shared/data/board.db").user == "board"
