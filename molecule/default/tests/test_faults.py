@@ -102,8 +102,9 @@ def test_a_program_that_cannot_start_ends_fatal_and_the_play_says_so(host):
 
 
 def test_a_gunicorn_that_cannot_get_its_port_ends_fatal_on_a_first_deploy(host):
-    # Something else holds the new app's port, so its gunicorn exits after trying to bind.
-    host.check_output("setsid nohup timeout 120 python3 -m http.server 5002 --bind 127.0.0.1"
+    # Something else holds the new app's port, so its gunicorn exits after trying to bind. It holds
+    # it for longer than the deploy can take on a busy machine; the test stops it right after.
+    host.check_output("setsid nohup timeout 900 python3 -m http.server 5002 --bind 127.0.0.1"
                       " >/dev/null 2>&1 &")
     host.check_output("timeout 10 sh -c 'until curl -s -o /dev/null http://127.0.0.1:5002/; do sleep 0.2; done'")
     other = {"gunicorn_app_name": "portless", "gunicorn_bind_port": 5002, "nginx_listen_port": 8091}
