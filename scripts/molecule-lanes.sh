@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Run `molecule test` on every scenario, PYWEB_MOLECULE_LANES of them at a time (default 2).
+# Run `molecule test` on every scenario, PYWEB_MOLECULE_LANES of them at a time (default 3).
 # Usage: scripts/molecule-lanes.sh [SCENARIO ...]   (default: every scenario under molecule/)
 #
 # Most of a scenario's time is spent waiting on containers (apt, pip, reloads, health checks), so
-# two lanes on two cores finish well before one. Each lane has a HOME of its own: molecule
+# three lanes on two cores finish well before one; the CPU use printed at the end shows how much
+# room another lane would have. Each lane has a HOME of its own: molecule
 # installs the collection under ~/.ansible and keeps its state under ~/.cache, and two scenarios
 # starting at once must not share either. Every scenario's output goes to its own log, printed
 # whole if the scenario fails; a failure stops the lanes from starting more scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-lanes=${PYWEB_MOLECULE_LANES:-2}
+lanes=${PYWEB_MOLECULE_LANES:-3}
 work=$PWD/.cache/molecule-lanes
 rm -rf "$work"
 mkdir -p "$work/logs"
 
 # Longest first (times of a full run), so the lanes end close together; new scenarios go last.
-known=(apps default cluster roles platforms socket check)
+known=(apps releases sources default roles platforms cluster socket check)
 if [ $# -gt 0 ]; then
   scenarios=("$@")
 else
@@ -57,8 +58,14 @@ lane() {
   done
 }
 
+# Busy and total CPU time (in clock ticks) of the whole machine, from /proc/stat.
+cpu_ticks() {
+  awk '/^cpu /{total=0; for (i=2; i<=NF; i++) total+=$i; print total-$5-$6, total}' /proc/stat
+}
+
 trap 'kill 0' INT TERM
 begin=$(date +%s)
+read -r busy_begin total_begin < <(cpu_ticks)
 for lane_number in $(seq "$lanes"); do
   lane "$lane_number" &
 done
@@ -70,6 +77,8 @@ for name in "${scenarios[@]}"; do
     cat "$work/logs/$name.log"
   fi
 done
-echo "molecule-lanes: seconds per scenario ($lanes lanes, $(($(date +%s) - begin))s in all):"
+read -r busy_end total_end < <(cpu_ticks)
+echo "molecule-lanes: seconds per scenario ($lanes lanes, $(($(date +%s) - begin))s in all," \
+  "CPU busy $(((busy_end - busy_begin) * 100 / (total_end - total_begin)))% of $(nproc) cores):"
 sort -k2 -n -r "$work/times" | sed 's/^/  /'
 [ ! -e "$work/failed" ] && [ "$(wc -l <"$work/times")" -eq "${#scenarios[@]}" ]
