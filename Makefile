@@ -51,7 +51,7 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -q tests
 
-# Every scenario, three at a time (PYWEB_MOLECULE_LANES); `molecule test -s NAME` runs one.
+# Every scenario, two at a time (PYWEB_MOLECULE_LANES); `molecule test -s NAME` runs one.
 molecule: venv images
 	scripts/molecule-lanes.sh
 

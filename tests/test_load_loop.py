@@ -43,13 +43,13 @@ def server():
     httpd.shutdown()
 
 
-def run_loop(server, tmp_path, mode, requests=60):
+def run_loop(server, tmp_path, mode, requests=60, *options):
     Handler.mode, Handler.served = mode, 0
     out = tmp_path / "out.json"
     subprocess.run(
         [sys.executable, str(LOOP), f"http://127.0.0.1:{server.server_port}/",
          f"--out={out}", f"--stop-file={tmp_path / 'stop'}", "--threads=2",
-         f"--max-requests={requests}", "--max-seconds=20"],
+         f"--max-requests={requests}", "--max-seconds=20", *options],
         check=True, timeout=60,
     )
     return json.loads(out.read_text())
@@ -73,3 +73,16 @@ def test_a_closed_keepalive_connection_is_retried_once_and_counted(server, tmp_p
     summary = run_loop(server, tmp_path, "close-idle")
     assert summary["failed"] == 0
     assert summary["retried_on_closed_keepalive"] > 0
+
+
+def test_a_rate_spreads_the_requests_over_time(server, tmp_path):
+    summary = run_loop(server, tmp_path, "ok", 30, "--rate=20")
+    assert summary["ok"] == 30
+    # 30 requests at 20 per second: the last one goes about 1.45 s after the first.
+    assert 1.3 <= summary["seconds"] < 5, summary
+
+
+def test_bodies_are_counted_when_asked(server, tmp_path):
+    assert "bodies" not in run_loop(server, tmp_path, "ok", 10)
+    assert run_loop(server, tmp_path, "ok", 10, "--bodies")["bodies"] == {"hello": 10}
+    assert run_loop(server, tmp_path, "fail", 10, "--bodies")["bodies"] == {}

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A bounded HTTP load loop for tests: keep-alive GETs from a few threads until a stop file
-appears, a request count or a time limit is reached; then write a JSON summary.
+appears, a request count or a time limit is reached; then write a JSON summary. With --rate the
+threads together send at most that many requests per second: a steady stream shows a failure as
+well as a flood does, and leaves the CPU to the deploy under test.
 
 Like browsers and urllib3, it sends a GET once more on a new connection when a kept-alive
 connection turns out to be closed before any byte of the answer came back (a server may close an
@@ -22,7 +24,7 @@ from urllib.parse import urlsplit
 CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def worker(url, deadline, budget, stop_file, totals, lock, host=None):
+def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None, bodies=None):
     parts = urlsplit(url)
     conn = None
     while time.monotonic() < deadline and not os.path.exists(stop_file):
@@ -30,6 +32,12 @@ def worker(url, deadline, budget, stop_file, totals, lock, host=None):
             if budget[0] <= 0:
                 return
             budget[0] -= 1
+            if pace:
+                # pace = [seconds between requests, when the next one may go]
+                slot = max(pace[1], time.monotonic())
+                pace[1] = slot + pace[0]
+        if pace:
+            time.sleep(max(0.0, slot - time.monotonic()))
         retried = False
         while True:
             reused = conn is not None
@@ -38,7 +46,7 @@ def worker(url, deadline, budget, stop_file, totals, lock, host=None):
                     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
                 conn.request("GET", parts.path or "/", headers={"Host": host} if host else {})
                 response = conn.getresponse()
-                response.read()
+                body = response.read()
                 key = str(response.status)
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
@@ -58,6 +66,10 @@ def worker(url, deadline, budget, stop_file, totals, lock, host=None):
             break
         with lock:
             totals[key] = totals.get(key, 0) + 1
+            if bodies is not None and key.startswith("2"):
+                seen = body[:200].decode(errors="replace")
+                if seen in bodies or len(bodies) < 20:
+                    bodies[seen] = bodies.get(seen, 0) + 1
             if retried:
                 totals["retried on a closed keep-alive connection"] = (
                     totals.get("retried on a closed keep-alive connection", 0) + 1
@@ -74,14 +86,19 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=500000)
     parser.add_argument("--host", help="the Host header to send (a site with a server_name)")
+    parser.add_argument("--rate", type=float, help="at most this many requests per second, all threads together")
+    parser.add_argument("--bodies", action="store_true",
+                        help="count the 2xx answers by body (their first 200 bytes, up to 20 bodies)")
     args = parser.parse_args()
 
     totals, lock, budget = {}, threading.Lock(), [args.max_requests]
     started = time.monotonic()
+    pace = [1.0 / args.rate, started] if args.rate else None
+    bodies = {} if args.bodies else None
     deadline = started + args.max_seconds
     threads = [
         threading.Thread(
-            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host)
+            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies)
         )
         for _ in range(args.threads)
     ]
@@ -104,6 +121,8 @@ def main():
         "seconds": round(time.monotonic() - started, 2),
         "stopped_by": "stop file" if os.path.exists(args.stop_file) else "limit",
     }
+    if bodies is not None:
+        summary["bodies"] = bodies
     with open(args.out, "w") as handle:
         json.dump(summary, handle)
 

@@ -34,16 +34,17 @@ LOAD_LOOP = Path(__file__).resolve().parent / "load_loop.py"
 
 
 @contextlib.contextmanager
-def under_load(host, name, url="http://127.0.0.1:81/", threads=4):
-    """Keep GETs going through nginx while the block runs; the dict it yields gets the load loop's
-    summary afterwards. Bounded: 300 s or 2,000,000 requests, whichever comes first."""
+def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400):
+    """Keep GETs going through nginx while the block runs, at most `rate` a second; the dict it
+    yields gets the load loop's summary afterwards. Bounded: 600 s or 2,000,000 requests, whichever
+    comes first."""
     files = {kind: f"/root/{name}.{kind}" for kind in ("stop", "started", "json")}
     host.check_output("echo %s | base64 -d > /root/load_loop.py", base64.b64encode(LOAD_LOOP.read_bytes()).decode())
     host.run("rm -f %s %s %s", *files.values())
     host.check_output(
         "setsid nohup python3 /root/load_loop.py %s --out=%s --stop-file=%s --started-file=%s --threads=%s"
-        " --max-seconds=300 --max-requests=2000000 >/dev/null 2>&1 &",
-        url, files["json"], files["stop"], files["started"], str(threads))
+        " --max-seconds=600 --max-requests=2000000 --rate=%s >/dev/null 2>&1 &",
+        url, files["json"], files["stop"], files["started"], str(threads), str(rate))
     host.check_output("timeout 10 sh -c 'until [ -e %s ]; do sleep 0.2; done'", files["started"])
     summary = {}
     try:

@@ -1,7 +1,9 @@
 """A load balancer in front of two app nodes (playbooks/cluster.yml): nginx spreads requests over
 both, each gunicorn listens on its node's private address, a rolling deploy under load loses no
-request, and a stopped node costs no request either."""
+request, a stopped node costs no request either, and a node whose release fails its check stays out
+of the rotation while the run stops there."""
 
+import base64
 import json
 import os
 import re
@@ -19,50 +21,24 @@ NODES = {"pyweb-app1": "10.213.77.11", "pyweb-app2": "10.213.77.12"}
 LB = "10.213.77.10"
 testinfra_hosts = ["ansible://pyweb-lb"]
 
-# Runs on the load balancer: GETs through nginx from 4 threads until the stop file appears, the
-# time is up or the count is reached; prints the counts and the answers seen.
-LOAD = """
-import collections, json, os, sys, threading, time, urllib.request
-seconds, limit, stop = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-counts, answers, errors, lock = collections.Counter(), collections.Counter(), [], threading.Lock()
-end = time.monotonic() + seconds
-def loop():
-    while time.monotonic() < end and not os.path.exists(stop):
-        with lock:
-            if counts["sent"] >= limit:
-                return
-            counts["sent"] += 1
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:81/", timeout=10) as answer:
-                body, ok = answer.read().decode(), answer.status == 200
-        except Exception as error:
-            body, ok = repr(error), False
-        with lock:
-            counts["ok" if ok else "failed"] += 1
-            answers[body if ok else "error"] += 1
-            if not ok and len(errors) < 5:
-                errors.append(body)
-threads = [threading.Thread(target=loop) for _ in range(4)]
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-print(json.dumps({"counts": counts, "answers": answers, "errors": errors}))
-"""
-
-
 def node(name):
     return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
 def start_load(host, seconds, limit):
+    """GETs through the load balancer's nginx from 4 threads, at most 400 a second, counting the
+    pages seen; bounded by `seconds` and `limit`."""
+    loop = base64.b64encode((ROOT / "molecule" / "shared" / "load_loop.py").read_bytes()).decode()
+    host.check_output("echo %s | base64 -d > /tmp/load_loop.py", loop)
     host.run("rm -f /tmp/load.stop /tmp/load.json")
-    host.run("printf '%%s' %s > /tmp/load.py", LOAD)
-    host.run("nohup python3 /tmp/load.py %s %s /tmp/load.stop > /tmp/load.json 2>&1 &", str(seconds), str(limit))
+    host.check_output(
+        "setsid nohup python3 /tmp/load_loop.py http://127.0.0.1:81/ --out=/tmp/load.json --stop-file=/tmp/load.stop"
+        " --threads=4 --rate=400 --bodies --max-seconds=%s --max-requests=%s >/dev/null 2>&1 &",
+        str(seconds), str(limit))
 
 
 def load_result(host, wait=90, stop=True):
-    """The load loop's counts, once it ended (at once when stop is set)."""
+    """The load loop's summary, once it ended (at once when stop is set)."""
     if stop:
         host.run("touch /tmp/load.stop")
     for _ in range(wait):
@@ -125,9 +101,9 @@ def test_a_rolling_deploy_under_load_fails_no_request(host, tmp_path):
         result = load_result(host)
     print("rolling deploy under load:", json.dumps(result))
     assert rc == 0, out[-3000:]
-    assert result["counts"].get("failed", 0) == 0, result
-    assert result["counts"].get("ok", 0) > 200, result
-    assert set(result["answers"]) == {"Hello from the cluster from release 1", "Hello from the cluster from release 2"}
+    assert result["failed"] == 0, result
+    assert result["ok"] > 200, result
+    assert set(result["bodies"]) == {"Hello from the cluster from release 1", "Hello from the cluster from release 2"}
     # Each node was taken out of the rotation on the load balancer before its deploy.
     reloads = re.findall(r"Reload nginx with the new list\][ *]*\n(?:ok|changed): \[(pyweb-app[12]) -> pyweb-lb", out)
     assert reloads == ["pyweb-app1", "pyweb-app1", "pyweb-app2", "pyweb-app2"], out[-3000:]  # out and in, per node
@@ -150,8 +126,8 @@ def test_a_stopped_app_node_fails_no_request(host):
         start_load(host, seconds=120, limit=400)
         result = load_result(host, wait=150, stop=False)
         print("one app node stopped:", json.dumps(result))
-        assert result["counts"].get("failed", 0) == 0, result
-        assert result["counts"].get("ok", 0) == 400, result
+        assert result["failed"] == 0, result
+        assert result["ok"] == 400, result
     finally:
         subprocess.run(["docker", "start", "pyweb-app1"], check=True, capture_output=True, timeout=60)
         # The node comes back by itself, and nginx sends it requests again.
@@ -161,3 +137,34 @@ def test_a_stopped_app_node_fails_no_request(host):
     for _ in range(20):
         assert host.run("curl -sS --max-time 5 http://127.0.0.1:81/").stdout.endswith("release 2")
     assert served_by("pyweb-app1") > before
+
+
+def test_a_node_whose_release_fails_its_check_stays_out_and_the_run_stops_there(host, tmp_path):
+    code = tmp_path / "shop"
+    shutil.copytree(SHOP, code)
+    (code / "shop" / "RELEASE").write_text("3\n")
+    releases_before = {name: node(name).check_output("ls /opt/shop/releases").split() for name in NODES}
+    start_load(host, seconds=300, limit=2_000_000)
+    try:
+        # Release 3 answers 404 at the health-check path: refused on the first node, before its switch.
+        rc, out = cluster({"gunicorn_app_src": str(code), "gunicorn_healthcheck_path": "/no-such-page"})
+    finally:
+        result = load_result(host)
+    print("a failing release under load:", json.dumps(result))
+    assert rc != 0, out[-3000:]
+    assert "fatal: [pyweb-app1]" in out and "no request reached it" in out, out[-3000:]
+    # The first node keeps release 2 and stays out of the rotation; the run never reached the second.
+    down = [line.split()[1] for line in servers(host) if line.endswith(" down;")]
+    assert down == [f"{NODES['pyweb-app1']}:8000"], servers(host)
+    for name in NODES:
+        assert node(name).check_output("curl -sS http://%s:8000/", NODES[name]) == "Hello from the cluster from release 2"
+        assert node(name).check_output("ls /opt/shop/releases").split() == releases_before[name]
+    assert result["failed"] == 0, result
+    assert set(result["bodies"]) == {"Hello from the cluster from release 2"}, result
+
+    # The next good deploy puts the node back.
+    rc, out = cluster({"gunicorn_app_src": str(code)})
+    assert rc == 0, out[-3000:]
+    assert not [line for line in servers(host) if line.endswith(" down;")]
+    for name in NODES:
+        assert node(name).check_output("curl -sS http://%s:8000/", NODES[name]) == "Hello from the cluster from release 3"

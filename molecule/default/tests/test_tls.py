@@ -144,7 +144,8 @@ def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given
     assert "key values mismatch" in out, out[-3000:]
     assert subject(host).replace(" ", "") == f"subject=CN={NAME}"
     host.run("systemctl reload nginx")
-    assert https(host).stdout == HELLO
+    answer = https(host)
+    assert answer.stdout == HELLO, answer.stderr
     assert host.run(f"ls {KEY_DIR}/*~").rc != 0
 
 

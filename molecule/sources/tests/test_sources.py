@@ -1,6 +1,6 @@
 """Where an app's code comes from, besides a directory: a git repository at a tag or a branch,
 a wheel, a source distribution, a pyproject.toml project in a directory and in a subdirectory of a
-git repository, each deployed as a release of its own to another app on the host. The code is the
+git repository, each deployed as a release of its own of one app, notes. The code is the
 roles scenario's shop app; its RELEASE file tells the versions apart."""
 
 import shutil
