@@ -33,23 +33,39 @@ def playbook():
 LOAD_LOOP = Path(__file__).resolve().parent / "load_loop.py"
 
 
-@contextlib.contextmanager
-def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400):
-    """Keep GETs going through nginx while the block runs, at most `rate` a second; the dict it
-    yields gets the load loop's summary afterwards. Bounded: 600 s or 2,000,000 requests, whichever
-    comes first."""
+def start_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, requests=2_000_000,
+               bodies=False):
+    """Start the load loop on the host, GETs to `url` at most `rate` a second (None: as fast as the
+    threads go), counting the 2xx answers by body when `bodies` is set; it ends by itself after
+    `seconds` or `requests`, or when load_summary stops it. Returns once it runs."""
     files = {kind: f"/root/{name}.{kind}" for kind in ("stop", "started", "json")}
     host.check_output("echo %s | base64 -d > /root/load_loop.py", base64.b64encode(LOAD_LOOP.read_bytes()).decode())
     host.run("rm -f %s %s %s", *files.values())
+    options = f"--threads={threads} --max-seconds={seconds} --max-requests={requests}"
+    options += (f" --rate={rate}" if rate else "") + (" --bodies" if bodies else "")
     host.check_output(
-        "setsid nohup python3 /root/load_loop.py %s --out=%s --stop-file=%s --started-file=%s --threads=%s"
-        " --max-seconds=600 --max-requests=2000000 --rate=%s >/dev/null 2>&1 &",
-        url, files["json"], files["stop"], files["started"], str(threads), str(rate))
+        "setsid nohup python3 /root/load_loop.py %s --out=%s --stop-file=%s --started-file=%s " + options
+        + " >/dev/null 2>&1 &", url, files["json"], files["stop"], files["started"])
     host.check_output("timeout 10 sh -c 'until [ -e %s ]; do sleep 0.2; done'", files["started"])
+
+
+def load_summary(host, name, stop=True, wait=30):
+    """The summary of the load loop `name`, once it ended: at once when `stop` is set, else within
+    `wait` seconds."""
+    if stop:
+        host.check_output("touch /root/%s.stop", name)
+    host.check_output("timeout %s sh -c 'until [ -s /root/%s.json ]; do sleep 0.2; done'", str(wait), name)
+    return json.loads(host.check_output("cat /root/%s.json", name))
+
+
+@contextlib.contextmanager
+def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, bodies=False):
+    """Keep GETs going through nginx while the block runs, at most `rate` a second; the dict it
+    yields gets the load loop's summary afterwards. Bounded: `seconds` or 2,000,000 requests,
+    whichever comes first."""
+    start_load(host, name, url, threads, rate, seconds, bodies=bodies)
     summary = {}
     try:
         yield summary
     finally:
-        host.check_output("touch %s", files["stop"])
-        host.check_output("timeout 30 sh -c 'until [ -s %s ]; do sleep 0.2; done'", files["json"])
-        summary.update(json.loads(host.check_output("cat %s", files["json"])))
+        summary.update(load_summary(host, name))

@@ -3,7 +3,6 @@ both, each gunicorn listens on its node's private address, a rolling deploy unde
 request, a stopped node costs no request either, and a node whose release fails its check stays out
 of the rotation while the run stops there."""
 
-import base64
 import json
 import os
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
+from pyweb_testing import load_summary, start_load, under_load
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOP = ROOT / "molecule" / "roles" / "files" / "shop"
@@ -23,30 +23,6 @@ testinfra_hosts = ["ansible://pyweb-lb"]
 
 def node(name):
     return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-
-
-def start_load(host, seconds, limit):
-    """GETs through the load balancer's nginx from 4 threads, at most 400 a second, counting the
-    pages seen; bounded by `seconds` and `limit`."""
-    loop = base64.b64encode((ROOT / "molecule" / "shared" / "load_loop.py").read_bytes()).decode()
-    host.check_output("echo %s | base64 -d > /tmp/load_loop.py", loop)
-    host.run("rm -f /tmp/load.stop /tmp/load.json")
-    host.check_output(
-        "setsid nohup python3 /tmp/load_loop.py http://127.0.0.1:81/ --out=/tmp/load.json --stop-file=/tmp/load.stop"
-        " --threads=4 --rate=400 --bodies --max-seconds=%s --max-requests=%s >/dev/null 2>&1 &",
-        str(seconds), str(limit))
-
-
-def load_result(host, wait=90, stop=True):
-    """The load loop's summary, once it ended (at once when stop is set)."""
-    if stop:
-        host.run("touch /tmp/load.stop")
-    for _ in range(wait):
-        text = host.run("cat /tmp/load.json").stdout
-        if text.strip():
-            return json.loads(text)
-        time.sleep(1)
-    raise AssertionError("the load loop did not finish")
 
 
 def cluster(extra):
@@ -94,11 +70,8 @@ def test_a_rolling_deploy_under_load_fails_no_request(host, tmp_path):
     code = tmp_path / "shop"
     shutil.copytree(SHOP, code)
     (code / "shop" / "RELEASE").write_text("2\n")
-    start_load(host, seconds=300, limit=2_000_000)
-    try:
+    with under_load(host, "rolling-deploy", seconds=300, bodies=True) as result:
         rc, out = cluster({"gunicorn_app_src": str(code)})
-    finally:
-        result = load_result(host)
     print("rolling deploy under load:", json.dumps(result))
     assert rc == 0, out[-3000:]
     assert result["failed"] == 0, result
@@ -123,8 +96,8 @@ def wait_until_serving(name, seconds=120):
 def test_a_stopped_app_node_fails_no_request(host):
     subprocess.run(["docker", "stop", "--time", "20", "pyweb-app1"], check=True, capture_output=True, timeout=60)
     try:
-        start_load(host, seconds=120, limit=400)
-        result = load_result(host, wait=150, stop=False)
+        start_load(host, "node-stopped", seconds=120, requests=400)
+        result = load_summary(host, "node-stopped", stop=False, wait=150)
         print("one app node stopped:", json.dumps(result))
         assert result["failed"] == 0, result
         assert result["ok"] == 400, result
@@ -144,12 +117,9 @@ def test_a_node_whose_release_fails_its_check_stays_out_and_the_run_stops_there(
     shutil.copytree(SHOP, code)
     (code / "shop" / "RELEASE").write_text("3\n")
     releases_before = {name: node(name).check_output("ls /opt/shop/releases").split() for name in NODES}
-    start_load(host, seconds=300, limit=2_000_000)
-    try:
+    with under_load(host, "failing-release", seconds=300, bodies=True) as result:
         # Release 3 answers 404 at the health-check path: refused on the first node, before its switch.
         rc, out = cluster({"gunicorn_app_src": str(code), "gunicorn_healthcheck_path": "/no-such-page"})
-    finally:
-        result = load_result(host)
     print("a failing release under load:", json.dumps(result))
     assert rc != 0, out[-3000:]
     assert "fatal: [pyweb-app1]" in out and "no request reached it" in out, out[-3000:]

@@ -2,12 +2,11 @@
 that cannot start (supervisor marks them FATAL instead of restarting them forever, and the play
 says so). The killed gunicorn master is in test_default.py. Each case ends with the app answering."""
 
-import base64
-import json
 import subprocess
 import time
 
-from conftest import ROOT, run_playbook
+from conftest import run_playbook
+from pyweb_testing import load_summary, start_load
 
 APP = "flask_hello"
 HELLO = "<h1 style='color:red'>Hello World</h1>"
@@ -29,16 +28,10 @@ def workers(host):
 
 
 def test_a_worker_killed_under_load_costs_at_most_its_requests_in_flight(host, record_property):
-    loop = base64.b64encode((ROOT / "molecule" / "shared" / "load_loop.py").read_bytes()).decode()
-    host.check_output("echo %s | base64 -d > /root/load_loop.py", loop)
-    host.run("rm -f /root/faults.stop /root/faults.started /root/faults.json")
     threads = 4
-    # Bounded: 60 s or 300,000 requests, whichever comes first; the stop file ends it sooner.
-    host.check_output(
-        "setsid nohup python3 /root/load_loop.py http://127.0.0.1:81/ --out=/root/faults.json"
-        " --stop-file=/root/faults.stop --started-file=/root/faults.started --threads=%s"
-        " --max-seconds=60 --max-requests=300000 >/dev/null 2>&1 &", str(threads))
-    host.check_output("timeout 10 sh -c 'until [ -e /root/faults.started ]; do sleep 0.2; done'")
+    # As fast as the threads go, to have requests in flight when the worker dies. Bounded: 60 s or
+    # 300,000 requests, whichever comes first; load_summary ends it sooner.
+    start_load(host, "faults", threads=threads, rate=None, seconds=60, requests=300_000)
     time.sleep(2)
     master, before = workers(host)
     host.check_output("kill -9 %s", before[0])
@@ -52,9 +45,7 @@ def test_a_worker_killed_under_load_costs_at_most_its_requests_in_flight(host, r
         raise AssertionError(f"the master did not replace the killed worker: {now}")
     assert now_master == master
     time.sleep(2)
-    host.check_output("touch /root/faults.stop")
-    host.check_output("timeout 30 sh -c 'until [ -s /root/faults.json ]; do sleep 0.2; done'")
-    load = json.loads(host.check_output("cat /root/faults.json"))
+    load = load_summary(host, "faults")
     record_property("requests", load["requests"])
     record_property("failed_requests", load["failed"])
     print(f"worker killed under load: {load['failed']} of {load['requests']} requests failed: {load}")
