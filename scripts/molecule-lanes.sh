@@ -82,4 +82,12 @@ read -r busy_end total_end < <(cpu_ticks)
 echo "molecule-lanes: seconds per scenario ($lanes lanes, $(($(date +%s) - begin))s in all," \
   "CPU busy $(((busy_end - busy_begin) * 100 / (total_end - total_begin)))% of $(nproc) cores):"
 sort -k2 -n -r "$work/times" | sed 's/^/  /'
+# Last, because a CI log is often read from its end: what failed, in a few lines per scenario.
+for name in "${scenarios[@]}"; do
+  if grep -qx "$name [0-9]* FAILED" "$work/times" 2>/dev/null; then
+    echo "molecule-lanes: $name failed at:"
+    sed 's/\x1b\[[0-9;]*m//g; s/^ *│ *//' "$work/logs/$name.log" |
+      grep -E '^(FAILED|ERROR) |^E  |^fatal: |Executed: Failed' | head -n 40 | cut -c1-300 | sed 's/^/  /'
+  fi
+done
 [ ! -e "$work/failed" ] && [ "$(wc -l <"$work/times")" -eq "${#scenarios[@]}" ]

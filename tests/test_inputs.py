@@ -1,0 +1,224 @@
+"""The roles' input rules (plugins/filter/inputs.py), called directly: no playbook, no host.
+
+The values start from the roles' own defaults, rendered by Ansible's templar as a play would see
+them; each case changes one or two of them. tests/test_bad_input.py checks the same rules through
+site.yml, with the messages as the user reads them.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("inputs", ROOT / "plugins" / "filter" / "inputs.py")
+inputs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(inputs)
+
+SAMPLE_APP = str(ROOT / "roles" / "gunicorn" / "files" / "flask_hello")
+
+
+def trusted(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: trusted(item) for key, item in value.items()}
+    return value
+
+
+def defaults(**changes):
+    """Every role's defaults with changes applied, rendered the way a play renders them."""
+    raw = {}
+    for role in ("nginx", "gunicorn", "supervisor"):
+        raw.update(yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()))
+    # The one lookup of the defaults (the controller's HOME) needs a play to run in.
+    raw["gunicorn_app_git_cache"] = "/home/ops/.cache/pyweb-deploy/git"
+    raw.update(changes)
+    raw = trusted(raw)
+    templar = Templar(loader=DataLoader(), variables=raw)
+    return {name: templar.template(value) for name, value in raw.items()}
+
+
+def gunicorn(**changes):
+    return inputs.gunicorn_input_errors(defaults(**changes), SAMPLE_APP, False)
+
+
+def nginx(keepalive=None, **changes):
+    return inputs.nginx_input_errors(defaults(**changes), keepalive)
+
+
+def supervisor(programs=(), **changes):
+    programs = [dict(p) for p in programs]
+    present = [p for p in programs if p.get("state", "present") != "absent"]
+    return inputs.supervisor_input_errors(defaults(**changes), present, programs)
+
+
+def test_the_defaults_are_good():
+    assert gunicorn() == []
+    assert nginx(keepalive=75) == []
+    assert supervisor() == []
+
+
+@pytest.mark.parametrize("changes", [
+    {"gunicorn_app_name": "shop", "gunicorn_app_root": "/srv/shop", "gunicorn_log_dir": "/var/log/shop"},
+    {"gunicorn_bind_port": 1}, {"gunicorn_bind_port": 65535}, {"gunicorn_bind_port": "8000"},
+    {"gunicorn_bind_host": "::1"}, {"gunicorn_workers": "4"},
+    # From the command line every value is a string: "false" is false.
+    {"gunicorn_bind_unix_socket": "false", "gunicorn_socket_path": "/tmp/x.sock"},
+    {"gunicorn_bind_unix_socket": True},
+    {"gunicorn_app_module": "shop.wsgi:create_app()"},
+    {"gunicorn_packages": ["gunicorn==23.0.0", "gevent==25.9.1"]},
+    {"gunicorn_worker_class": "sync", "gunicorn_packages": ["gunicorn==23.0.0"]},
+    {"gunicorn_app_processes": [{"name": "worker", "command": "rq worker", "numprocs": 99}]},
+    {"gunicorn_app_jobs": [{"name": "nightly", "command": "flask prune", "schedule": "*-*-* 03:00:00"}]},
+    {"gunicorn_app_git_repo": "https://git.example.test/shop.git", "gunicorn_app_git_subdir": "src/shop"},
+    {"gunicorn_environment": {"DATABASE_URL": "postgresql:///shop", "_X": "1"}},
+    {"gunicorn_shared_dirs": ["instance/uploads", "media"]},
+    {"gunicorn_forwarded_allow_ips": ["*"]},
+])
+def test_good_gunicorn_values_pass(changes):
+    assert gunicorn(**changes) == []
+
+
+@pytest.mark.parametrize("changes, names", [
+    ({"gunicorn_app_name": "Shop"}, ["gunicorn_app_name", "gunicorn_app_user", "gunicorn_app_group"]),
+    ({"gunicorn_app_name": "a" * 33}, ["gunicorn_app_name", "gunicorn_app_user", "gunicorn_app_group"]),
+    ({"gunicorn_app_group": "sudo"}, ["gunicorn_app_user and gunicorn_app_group"]),
+    ({"gunicorn_app_root": "/usr/local/"}, ["gunicorn_app_root"]),
+    ({"gunicorn_app_root": "/srv/a b"}, []),  # a space inside the path is the file system's business
+    ({"gunicorn_log_dir": "var/log/shop"}, ["gunicorn_log_dir"]),
+    ({"gunicorn_python": "/"}, ["gunicorn_python"]),
+    ({"gunicorn_bind_unix_socket": "yes", "gunicorn_socket_path": "/run/app.sock"}, ["gunicorn_socket_path"]),
+    ({"gunicorn_bind_port": 65536}, ["gunicorn_bind_host and gunicorn_bind_port"]),
+    ({"gunicorn_bind_port": "80 "}, ["gunicorn_bind_host and gunicorn_bind_port"]),
+    ({"gunicorn_bind_port": True}, ["gunicorn_bind_host and gunicorn_bind_port"]),
+    ({"gunicorn_worker_connections": 0}, ["gunicorn_worker_connections"]),
+    ({"gunicorn_graceful_timeout": -1}, ["gunicorn_graceful_timeout"]),
+    ({"gunicorn_max_requests_jitter": 1.5}, ["gunicorn_max_requests_jitter"]),
+    ({"gunicorn_healthcheck_timeout": 0}, ["gunicorn_healthcheck_timeout"]),
+    ({"gunicorn_app_module": "shop:app:x"}, ["gunicorn_app_module"]),
+    ({"gunicorn_app_git_repo": "x", "gunicorn_app_src": SAMPLE_APP}, ["gunicorn_app_src, gunicorn_app_git_repo"]),
+    ({"gunicorn_app_git_cache": "cache"}, ["gunicorn_app_git_version"]),
+    ({"gunicorn_app_git_subdir": "src"}, ["gunicorn_app_git_subdir"]),
+    ({"gunicorn_app_git_repo": "x", "gunicorn_app_git_subdir": "../etc"}, ["gunicorn_app_git_subdir"]),
+    ({"gunicorn_app_package": str(ROOT / "README.md")}, ["gunicorn_app_package"]),
+    ({"gunicorn_shared_dirs": ["venv"]}, ["gunicorn_shared_dirs"]),
+    ({"gunicorn_shared_dirs": ["a/../b"]}, ["gunicorn_shared_dirs"]),
+    ({"gunicorn_flask_import_name": "shop-app"}, ["gunicorn_flask_import_name"]),
+    ({"gunicorn_instance_files": {"../x.cfg": "y"}}, ["gunicorn_instance_files names"]),
+    ({"gunicorn_instance_files": {"x.cfg": "y"}, "gunicorn_instance_folder": "false"},
+     ["gunicorn_instance_files needs"]),
+    ({"gunicorn_forwarded_allow_ips": []}, ["gunicorn_forwarded_allow_ips"]),
+    ({"gunicorn_forwarded_allow_ips": ["10.0.0.0 x"]}, ["gunicorn_forwarded_allow_ips"]),
+    ({"gunicorn_app_processes": [{"name": "w", "command": "a"}, {"name": "w", "command": "b"}]},
+     ["gunicorn_app_processes names"]),
+    ({"gunicorn_app_processes": [{"name": "w", "command": "a\nb"}]}, ["gunicorn_app_processes need"]),
+    ({"gunicorn_app_processes": [{"name": "w", "command": "a", "numprocs": 100}]}, ["gunicorn_app_processes need"]),
+    ({"gunicorn_app_jobs": [{"name": "Nightly", "command": "a", "schedule": "daily"}]}, ["gunicorn_app_jobs names"]),
+    ({"gunicorn_app_jobs": [{"name": "n", "command": "a", "schedule": "daily; rm"}]}, ["gunicorn_app_jobs need"]),
+    ({"gunicorn_environment": {"A-B": "1"}}, ["gunicorn_environment"]),
+])
+def test_each_bad_gunicorn_value_is_named(changes, names):
+    errors = gunicorn(**changes)
+    assert [e for e in errors if not any(e.startswith(n + " ") for n in names)] == [], errors
+    assert len(errors) == len(names), errors
+
+
+def test_the_requirements_file_is_looked_for_in_the_code_unless_pip_installs_the_project():
+    values = defaults(gunicorn_app_requirements="missing.txt")
+    said = inputs.gunicorn_input_errors(values, SAMPLE_APP, False)
+    assert said == [f'gunicorn_app_requirements must name a file inside the app\'s code ({SAMPLE_APP}); '
+                    'got "missing.txt"']
+    assert inputs.gunicorn_input_errors(values, SAMPLE_APP, True) == []
+    # Code not found yet (a repository not cloned in check mode): nothing to say about the file.
+    assert inputs.gunicorn_input_errors(values, "/no/such/dir", False) == []
+
+
+def test_every_message_quotes_the_value_it_got():
+    assert gunicorn(gunicorn_timeout="0") == ['gunicorn_timeout must be a whole number of at least 1; got "0"']
+    assert gunicorn(gunicorn_timeout=0) == ["gunicorn_timeout must be a whole number of at least 1; got 0"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"nginx_listen_port": 65535}, {"nginx_server_name": "shop.example.com www.shop.example.com"},
+    {"nginx_upstream_servers": ["10.0.0.5:5000", "[fd00::5]:5000", "app1.internal:5000"],
+     "nginx_upstream_down": ["app1.internal:5000"]},
+    {"nginx_proxy_next_upstream": "off"}, {"nginx_worker_processes": 4},
+    {"nginx_tls": "true", "nginx_tls_self_signed": "yes"},
+    {"nginx_tls": True, "nginx_tls_certificate_on_host": True, "nginx_tls_certificate": "/etc/ssl/shop.pem",
+     "nginx_tls_certificate_key": "/etc/ssl/private/shop.key"},
+    {"nginx_static_dir": "shop/static", "nginx_static_expires": "max"},
+    {"nginx_rate_limit": "300r/m"}, {"nginx_send_timeout": "500ms"},
+    # A socket, or another host, on the same port is no loop.
+    {"nginx_listen_port": 5000, "nginx_upstream_host": "10.0.0.5"},
+])
+def test_good_nginx_values_pass(changes):
+    assert nginx(**changes) == []
+
+
+@pytest.mark.parametrize("changes, names", [
+    ({"nginx_site_name": "a/b"}, ["nginx_site_name"]),
+    ({"nginx_listen_port": 65536, "nginx_tls_port": 443}, ["nginx_listen_port"]),
+    ({"nginx_upstream_port": "x"}, ["nginx_upstream_port"]),
+    ({"nginx_charset": "utf-8\nreturn 200"}, ["nginx_charset"]),
+    ({"nginx_upstream_servers": ["10.0.0.5"]}, ["nginx_upstream_servers"]),
+    ({"nginx_upstream_servers": ["10.0.0.5:5000"], "nginx_upstream_down": ["10.0.0.6:5000"]},
+     ["nginx_upstream_servers"]),
+    ({"nginx_proxy_connect_timeout": 76}, ["nginx_upstream_max_fails"]),
+    ({"nginx_proxy_next_upstream": "error sometimes"}, ["nginx_proxy_next_upstream"]),
+    ({"nginx_proxy_next_upstream": ""}, ["nginx_proxy_next_upstream"]),
+    ({"nginx_upstream_keepalive_requests": 0}, ["nginx_upstream_keepalive_requests"]),
+    ({"nginx_worker_processes": 0}, ["nginx_worker_processes"]),
+    ({"nginx_access_log_buffer": "0"}, ["nginx_access_log_buffer"]),
+    ({"nginx_client_max_body_size": "1t"}, ["nginx_client_max_body_size"]),
+    ({"nginx_client_header_timeout": "0s"}, ["nginx_client_header_timeout, nginx_client_body_timeout"]),
+    ({"nginx_security_headers": {"X-A": "a\\b"}}, ["nginx_security_headers"]),
+    ({"nginx_security_headers": {"X A": "b"}}, ["nginx_security_headers"]),
+    ({"nginx_tls_certificate_key": "/k.pem"}, ["nginx_tls_certificate and nginx_tls_certificate_key go"]),
+    ({"nginx_tls": True, "nginx_tls_certificate": str(ROOT / "README.md"),
+      "nginx_tls_certificate_key": "/no/key.pem"}, ["nginx_tls_certificate and nginx_tls_certificate_key must"]),
+    ({"nginx_tls_certificate_on_host": True, "nginx_tls_certificate": "/a b.pem",
+      "nginx_tls_certificate_key": "/k.pem"}, ["With nginx_tls_certificate_on_host,"]),
+    ({"nginx_tls_port": 0}, ["nginx_tls_port"]),
+    ({"nginx_hsts_max_age": "1y"}, ["nginx_hsts_max_age"]),
+    ({"nginx_rate_limit": "10r/h"}, ["nginx_rate_limit"]),
+    ({"nginx_rate_limit_burst": -5}, ["nginx_rate_limit_burst"]),
+    ({"nginx_static_url": "/"}, ["nginx_static_url"]),
+    ({"nginx_static_dir": "/abs"}, ["nginx_static_url"]),
+    ({"nginx_static_expires": "soon"}, ["nginx_static_url"]),
+    ({"nginx_listen_port": 5000}, ["nginx_listen_port and the upstream port"]),
+])
+def test_each_bad_nginx_value_is_named(changes, names):
+    errors = nginx(**changes)
+    assert [e for e in errors if not any(e.startswith(n + " ") for n in names)] == [], errors
+    assert len(errors) == len(names), errors
+
+
+def test_gunicorn_must_keep_connections_longer_than_nginx_reuses_them():
+    assert nginx(keepalive=60, nginx_upstream_keepalive_timeout=60) == [
+        "gunicorn_keepalive (60) must be longer than nginx_upstream_keepalive_timeout (60), or nginx may send a "
+        "request on a connection gunicorn is closing."]
+    assert nginx(keepalive=60, nginx_upstream_keepalive_timeout=60, nginx_upstream_keepalive=0) == []
+    # nginx alone in a play (no gunicorn role) has nothing to compare.
+    assert nginx(keepalive=None, nginx_upstream_keepalive_timeout=600) == []
+
+
+def test_supervisor_rules():
+    assert supervisor(supervisor_log_dir="/var/tmp/logs") == [
+        "supervisor_log_dir must be an absolute path outside /tmp and /var/tmp (a cleaned /tmp takes the socket "
+        'with it); got "/var/tmp/logs"']
+    assert supervisor(supervisor_log_dir="/var/tmpfiles/logs") == []
+    assert supervisor(supervisor_venv_dir="/usr/local/")[0].startswith("supervisor_venv_dir must be a directory")
+    assert supervisor(supervisor_pip_version="4.3") == []
+    assert supervisor(supervisor_pip_version="latest")[0].startswith("supervisor_pip_version")
+    # A program on its way out needs no command; one that stays does.
+    assert supervisor([{"name": "old", "state": "absent"}, {"name": "new", "command": "true"}]) == []
+    assert supervisor([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}]) == [
+        'supervisor_programs names must be unique file names (letters, digits, _ . -); got ["a", "a"]']
+    assert supervisor([{"name": "b"}]) == [
+        'supervisor_programs need a command unless their state is absent; got none for ["b"]']
