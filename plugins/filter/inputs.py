@@ -151,7 +151,7 @@ def _gunicorn_server_checks(v):
          "gunicorn_bind_host and gunicorn_bind_port must be a host name or address and a port from 1 to 65535; "
          "got %s and %s" % (shown(host), shown(port))),
     ]
-    for name, least in (("gunicorn_workers", 0), ("gunicorn_worker_connections", 1),
+    for name, least in (("gunicorn_keep_releases", 1), ("gunicorn_workers", 0), ("gunicorn_worker_connections", 1),
                         ("gunicorn_healthcheck_timeout", 1), ("gunicorn_timeout", 1),
                         ("gunicorn_graceful_timeout", 0), ("gunicorn_keepalive", 0),
                         ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0)):

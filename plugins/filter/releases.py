@@ -1,0 +1,65 @@
+"""Filters for the gunicorn role's releases: what a release is named, which releases and
+virtualenvs are kept, and which one a rollback serves.
+
+Each is a plain function of its inputs (lists of `find` results, names, numbers), so
+tests/test_releases.py checks it without a host.
+"""
+
+import hashlib
+import json
+import os
+
+
+def _digest(text, length):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def code_id(files, src, inputs=None):
+    """A release's code, named by 12 hex digits of a hash over each file's path (relative to src),
+    checksum and mode, and over the inputs that change what the release holds (shared directories,
+    build and pre-start commands) when any of them is set. The order `find` lists files in does not
+    matter; the same code gives the same name, the name earlier versions of the collection gave."""
+    # Ordered as Jinja's sort filter orders them (ignoring case), which named the releases before.
+    entries = sorted(files, key=lambda f: f["path"].lower())
+    hashed = [[os.path.relpath(f["path"], src), f["checksum"], f["mode"]] for f in entries]
+    if inputs and any(inputs.values()):
+        hashed.append(inputs)
+    return _digest(json.dumps(hashed), 12)
+
+
+def newest_first(found):
+    """The names of the directories of `find` results, the most recently made first."""
+    return [os.path.basename(f["path"]) for f in sorted(found, key=lambda f: f["mtime"], reverse=True)]
+
+
+def prunable(found, releases_dir, venvs_dir, keep):
+    """What to remove after a deploy: every release but the `keep` newest, and every virtualenv
+    none of those uses (a release <code>-<venv> uses the virtualenv <venv>)."""
+    def inside(directory):
+        return [f for f in found if os.path.dirname(os.path.normpath(f["path"])) == os.path.normpath(directory)]
+
+    releases = newest_first(inside(releases_dir))
+    kept = releases[:max(int(keep), 1)]
+    used = {name.split("-", 1)[1] for name in kept if "-" in name}
+    venvs = [os.path.basename(f["path"]) for f in inside(venvs_dir)]
+    releases_dir, venvs_dir = os.path.normpath(releases_dir), os.path.normpath(venvs_dir)
+    return ([os.path.join(releases_dir, name) for name in releases if name not in kept]
+            + [os.path.join(venvs_dir, name) for name in sorted(venvs) if name not in used])
+
+
+def rollback_target(kept, serving, wanted=""):
+    """The release a rollback serves: `wanted` when given, else the newest kept one other than the
+    one served ("" when there is none). `kept` is newest first."""
+    if wanted:
+        return wanted
+    return next((name for name in kept if name != serving), "")
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "code_id": code_id,
+            "newest_first": newest_first,
+            "prunable": prunable,
+            "rollback_target": rollback_target,
+        }
