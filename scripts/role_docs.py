@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Render each role's variable table from its meta/argument_specs.yml.
 
-`scripts/role_docs.py` prints the tables; `scripts/role_docs.py --write` puts them into README.md
+`scripts/role_docs.py` prints the tables; `scripts/role_docs.py --write` puts them into docs/variables.md
 between the markers `<!-- vars:ROLE -->` and `<!-- /vars:ROLE -->`. tests/test_role_specs.py
-fails when the README and the specs disagree.
+fails when docs/variables.md and the specs disagree.
 """
 
 import json
@@ -55,14 +55,14 @@ def render_into(readme):
     for role in ROLES:
         pattern = re.compile(rf"(<!-- vars:{role} -->\n).*?(<!-- /vars:{role} -->)", re.S)
         if not pattern.search(readme):
-            raise SystemExit(f"README.md has no <!-- vars:{role} --> block")
+            raise SystemExit(f"docs/variables.md has no <!-- vars:{role} --> block")
         readme = pattern.sub(lambda m, r=role: m.group(1) + table(r) + m.group(2), readme)
     return readme
 
 
 def main(argv):
     if "--write" in argv:
-        path = ROOT / "README.md"
+        path = ROOT / "docs" / "variables.md"
         path.write_text(render_into(path.read_text()))
         return 0
     for role in ROLES:
