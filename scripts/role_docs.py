@@ -34,9 +34,26 @@ def show_default(value):
     return f"`{json.dumps(value)}`"
 
 
+def shared_options():
+    """The pyweb_* variables, each as the first role that reads it specifies it (the specs of the
+    roles that share one agree: tests/test_role_specs.py)."""
+    options = {}
+    for role in ROLES:
+        for name, option in load_spec(role).items():
+            if name.startswith("pyweb_"):
+                options.setdefault(name, dict(option, roles=[]))["roles"].append(role)
+    return options
+
+
 def table(role):
     rows = ["| variable | type | default | description |", "| --- | --- | --- | --- |"]
-    for name, option in load_spec(role).items():
+    if role == "shared":
+        options = {name: dict(option, description=f"{option['description']} Read by: "
+                              + ", ".join(option["roles"]) + ".")
+                   for name, option in shared_options().items()}
+    else:
+        options = {name: option for name, option in load_spec(role).items() if not name.startswith("pyweb_")}
+    for name, option in options.items():
         kind = option.get("type", "str")
         if kind == "list" and "elements" in option:
             kind = f"list of {option['elements']}"
@@ -52,7 +69,7 @@ def table(role):
 
 
 def render_into(readme):
-    for role in ROLES:
+    for role in ("shared",) + ROLES:
         pattern = re.compile(rf"(<!-- vars:{role} -->\n).*?(<!-- /vars:{role} -->)", re.S)
         if not pattern.search(readme):
             raise SystemExit(f"docs/variables.md has no <!-- vars:{role} --> block")
@@ -65,7 +82,7 @@ def main(argv):
         path = ROOT / "docs" / "variables.md"
         path.write_text(render_into(path.read_text()))
         return 0
-    for role in ROLES:
+    for role in ("shared",) + ROLES:
         print(f"## {role}\n\n{table(role)}")
     return 0
 

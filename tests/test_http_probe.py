@@ -24,6 +24,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (the name http.server calls)
         self.server.seen.append((self.path, self.headers.get("Host")))
+        self.server.agents.append(self.headers.get("User-Agent"))
         if self.path == "/slow":
             threading.Event().wait(1)
         self.send_response(200 if self.path.startswith("/health") else 503)
@@ -43,7 +44,7 @@ class UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer)
 
 
 def serve(server):
-    server.seen = []
+    server.seen, server.agents = [], []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -61,6 +62,8 @@ def test_the_status_the_app_answered_with(plain):
         200, "", False)
     assert http_probe.probe(f"http://127.0.0.1:{port}/") == (503, "", False)
     assert plain.seen == [("/health?deep=1", "shop.example.com"), ("/", f"127.0.0.1:{port}")]
+    # Named in access logs.
+    assert plain.agents == ["pyweb.deploy health check"] * 2
 
 
 def test_no_answer_is_status_0_with_the_reason():

@@ -35,7 +35,8 @@ def defaults(**changes):
     """Every role's defaults with changes applied, rendered the way a play renders them."""
     raw = {}
     for role in ("nginx", "gunicorn", "supervisor"):
-        raw.update(yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()))
+        for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
+            raw.update(yaml.safe_load(path.read_text()))
     # The one lookup of the defaults (the controller's HOME) needs a play to run in.
     raw["gunicorn_app_git_cache"] = "/home/ops/.cache/pyweb-deploy/git"
     raw.update(changes)
@@ -48,8 +49,12 @@ def gunicorn(**changes):
     return inputs.gunicorn_input_errors(defaults(**changes), SAMPLE_APP, False)
 
 
-def nginx(keepalive=None, **changes):
-    return inputs.nginx_input_errors(defaults(**changes), keepalive)
+def nginx(**changes):
+    return inputs.nginx_input_errors(defaults(**changes))
+
+
+def together(**changes):
+    return inputs.stack_input_errors(defaults(**changes))
 
 
 def supervisor(programs=(), **changes):
@@ -60,8 +65,9 @@ def supervisor(programs=(), **changes):
 
 def test_the_defaults_are_good():
     assert gunicorn() == []
-    assert nginx(keepalive=75) == []
+    assert nginx() == []
     assert supervisor() == []
+    assert together() == []
 
 
 @pytest.mark.parametrize("changes", [
@@ -200,12 +206,47 @@ def test_each_bad_nginx_value_is_named(changes, names):
 
 
 def test_gunicorn_must_keep_connections_longer_than_nginx_reuses_them():
-    assert nginx(keepalive=60, nginx_upstream_keepalive_timeout=60) == [
+    assert together(gunicorn_keepalive=60, nginx_upstream_keepalive_timeout=60) == [
         "gunicorn_keepalive (60) must be longer than nginx_upstream_keepalive_timeout (60), or nginx may send a "
         "request on a connection gunicorn is closing."]
-    assert nginx(keepalive=60, nginx_upstream_keepalive_timeout=60, nginx_upstream_keepalive=0) == []
-    # nginx alone in a play (no gunicorn role) has nothing to compare.
-    assert nginx(keepalive=None, nginx_upstream_keepalive_timeout=600) == []
+    assert together(gunicorn_keepalive=60, nginx_upstream_keepalive_timeout=60, nginx_upstream_keepalive=0) == []
+
+
+@pytest.mark.parametrize("changes", [
+    # The shared variables set both roles at once.
+    {"pyweb_app_name": "shop", "pyweb_app_port": 8001, "pyweb_app_root": "/srv/shop",
+     "nginx_static_dir": "shop/static"},
+    {"pyweb_app_socket": "/run/shop/gunicorn.sock"},
+    {"pyweb_app_state": "absent"},
+    # gunicorn on every address; nginx asks it on loopback.
+    {"gunicorn_bind_host": "0.0.0.0"},
+    # A load balancer's upstream is other hosts: nothing to compare on this one.
+    {"nginx_upstream_servers": ["10.0.0.5:8000"], "gunicorn_bind_port": 8000},
+    # The app going away: where it listened no longer matters.
+    {"pyweb_app_state": "absent", "gunicorn_bind_port": 8000},
+])
+def test_the_roles_agree(changes):
+    assert together(**changes) == []
+
+
+@pytest.mark.parametrize("changes, said", [
+    ({"gunicorn_bind_port": 8001}, "nginx proxies to 127.0.0.1:5000 but gunicorn listens on 127.0.0.1:8001; set "
+                                   "pyweb_app_port, pyweb_app_host or pyweb_app_socket, which both roles follow"),
+    ({"gunicorn_bind_unix_socket": True},
+     "nginx proxies to unix: but gunicorn listens on unix:/run/flask_hello/gunicorn.sock; set pyweb_app_port, "
+     "pyweb_app_host or pyweb_app_socket, which both roles follow"),
+    ({"nginx_upstream_socket": "/run/x/g.sock"},
+     "nginx proxies to unix:/run/x/g.sock but gunicorn listens on 127.0.0.1:5000; set pyweb_app_port, "
+     "pyweb_app_host or pyweb_app_socket, which both roles follow"),
+    ({"gunicorn_app_state": "absent"},
+     "nginx_site_state (present) and gunicorn_app_state (absent) must agree; set pyweb_app_state, which both "
+     "roles follow"),
+    ({"gunicorn_app_root": "/srv/shop", "nginx_static_dir": "static"},
+     "nginx_static_root (/opt/flask_hello/current) must be the app's current release (/srv/shop/current); set "
+     "pyweb_app_root, which both roles follow"),
+])
+def test_a_value_set_for_one_role_alone_is_named(changes, said):
+    assert together(**changes) == [said]
 
 
 def test_supervisor_rules():

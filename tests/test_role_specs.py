@@ -16,7 +16,11 @@ spec_loader.loader.exec_module(role_docs)
 
 
 def defaults(role):
-    return yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    """The role's defaults: every file of defaults/main/, as Ansible reads them."""
+    values = {}
+    for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
+        values.update(yaml.safe_load(path.read_text()) or {})
+    return values
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -39,9 +43,43 @@ def test_every_option_has_a_type_and_a_description(role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_public_variables_carry_the_role_prefix(role):
+def test_public_variables_carry_the_role_prefix_or_are_shared(role):
     for name in role_docs.load_spec(role):
-        assert name.startswith(f"{role}_"), name
+        assert name.startswith((f"{role}_", "pyweb_")), name
+
+
+def test_a_shared_variable_is_the_same_in_every_role_that_reads_it():
+    for name, option in role_docs.shared_options().items():
+        specs = [role_docs.load_spec(role)[name] for role in option["roles"]]
+        assert all(spec == specs[0] for spec in specs), name
+        values = [defaults(role)[name] for role in option["roles"]]
+        assert all(value == values[0] for value in values), name
+
+
+# A role's own variables and private ones (__<role>_...), as Jinja or a condition names them.
+OTHER_ROLE_VARIABLE = r"\b_{0,2}(%s)_[a-z0-9_]+"
+
+
+def expressions(text):
+    """The Jinja expressions and bare conditions (when/until/that/loop) of a YAML or template file."""
+    found = re.findall(r"\{\{.*?\}\}|\{%.*?%\}", text, re.S)
+    found += re.findall(r"^\s*(?:-\s+)?(?:when|until|that|changed_when|failed_when):\s*([^\n{]+)$", text, re.M)
+    found += re.findall(r"^\s+-\s+([^\n{#:]+(?:==|!=| is | in |\|)[^\n{]*)$", text, re.M)
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_reads_another_roles_variables(role):
+    others = "|".join(r for r in ROLES if r != role)
+    pattern = OTHER_ROLE_VARIABLE % others
+    named = []
+    for path in sorted((ROOT / "roles" / role).rglob("*")):
+        if path.suffix in (".yml", ".j2") and "files" not in path.parts:
+            for expression in expressions(path.read_text()):
+                # Filters and modules of the collection (pyweb.deploy.supervisor_targets) are no variables.
+                expression = re.sub(r"pyweb\.deploy\.\w+", "", expression)
+                named += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, expression)]
+    assert named == []
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -49,9 +87,10 @@ def test_choices_include_the_default(role):
     for name, option in role_docs.load_spec(role).items():
         if "choices" in option:
             default = option["default"]
-            # A default that follows another role's variable must fall back to a valid choice.
+            # A default that follows a shared variable takes that one's default.
             if isinstance(default, str) and "{{" in default:
-                default = re.fullmatch(r"\{\{ *\w+ *\| *default\('([^']*)'\) *\}\}", default).group(1)
+                shared = re.fullmatch(r"\{\{ *(pyweb_\w+) *\}\}", default).group(1)
+                default = role_docs.load_spec(role)[shared]["default"]
             assert default in option["choices"], name
 
 

@@ -204,9 +204,8 @@ def _gunicorn_process_checks(v):
     ]
 
 
-def nginx_input_errors(v, gunicorn_keepalive=None):
-    """The nginx role's bad values. v maps each nginx_* variable to its value; gunicorn_keepalive is
-    the app server's keep-alive when the play has one (None otherwise)."""
+def nginx_input_errors(v):
+    """The nginx role's bad values. v maps each nginx_* variable to its value."""
     checks = [
         (full(FILE_NAME, v["nginx_site_name"]),
          "nginx_site_name must be usable as a file name (letters, digits, _ . -); got %s"
@@ -227,11 +226,6 @@ def nginx_input_errors(v, gunicorn_keepalive=None):
          or v["nginx_upstream_host"] not in ("127.0.0.1", "localhost", "::1", "0.0.0.0"),
          "nginx_listen_port and the upstream port are both %s on this host: nginx would proxy to itself. "
          "Change nginx_listen_port or gunicorn_bind_port." % listen),
-        (gunicorn_keepalive is None or number(v["nginx_upstream_keepalive"]) == 0
-         or number(gunicorn_keepalive) > number(v["nginx_upstream_keepalive_timeout"]),
-         "gunicorn_keepalive (%s) must be longer than nginx_upstream_keepalive_timeout (%s), or nginx may send "
-         "a request on a connection gunicorn is closing."
-         % ("" if gunicorn_keepalive is None else gunicorn_keepalive, v["nginx_upstream_keepalive_timeout"])),
     ]
     return _errors(checks)
 
@@ -326,6 +320,39 @@ def _nginx_static_checks(v):
     ]
 
 
+def stack_input_errors(v):
+    """What must agree between the nginx and gunicorn roles when both serve the app on one host
+    (playbooks/site.yml). v maps every nginx_* and gunicorn_* variable to its value. A value set
+    for one role alone, where a pyweb_* variable would have set both, shows up here."""
+    checks = [
+        (number(v["nginx_upstream_keepalive"]) == 0
+         or number(v["gunicorn_keepalive"]) > number(v["nginx_upstream_keepalive_timeout"]),
+         "gunicorn_keepalive (%s) must be longer than nginx_upstream_keepalive_timeout (%s), or nginx may send "
+         "a request on a connection gunicorn is closing."
+         % (v["gunicorn_keepalive"], v["nginx_upstream_keepalive_timeout"])),
+        (v["nginx_site_state"] == v["gunicorn_app_state"],
+         "nginx_site_state (%s) and gunicorn_app_state (%s) must agree; set pyweb_app_state, which both roles "
+         "follow" % (v["nginx_site_state"], v["gunicorn_app_state"])),
+    ]
+    if v["gunicorn_app_state"] != "present" or v["nginx_upstream_servers"]:
+        return _errors(checks)
+    if flag(v["gunicorn_bind_unix_socket"]):
+        proxied, listening = "unix:%s" % v["nginx_upstream_socket"], "unix:%s" % v["gunicorn_socket_path"]
+        agree = v["nginx_upstream_socket"] == v["gunicorn_socket_path"]
+    else:
+        proxied = ("unix:%s" % v["nginx_upstream_socket"] if v["nginx_upstream_socket"]
+                   else "%s:%s" % (v["nginx_upstream_host"], v["nginx_upstream_port"]))
+        listening = "%s:%s" % (v["gunicorn_bind_host"], v["gunicorn_bind_port"])
+        agree = not v["nginx_upstream_socket"] and number(v["nginx_upstream_port"]) == number(v["gunicorn_bind_port"])
+    checks.append((agree, "nginx proxies to %s but gunicorn listens on %s; set pyweb_app_port, pyweb_app_host or "
+                          "pyweb_app_socket, which both roles follow" % (proxied, listening)))
+    root = os.path.normpath(str(v["gunicorn_app_root"])) + "/current"
+    checks.append((not v["nginx_static_dir"] or os.path.normpath(str(v["nginx_static_root"])) == root,
+                   "nginx_static_root (%s) must be the app's current release (%s); set pyweb_app_root, which both "
+                   "roles follow" % (v["nginx_static_root"], root)))
+    return _errors(checks)
+
+
 # Absolute, not / itself, and out of /tmp: a cleaned /tmp takes the socket with it.
 SUPERVISOR_PATH = r"/(?!(var/)?tmp(/|$))[^ ]"
 SUPERVISOR_PATH_RULE = "must be an absolute path outside /tmp and /var/tmp (a cleaned /tmp takes the socket with it)"
@@ -362,5 +389,6 @@ class FilterModule:
         return {
             "gunicorn_input_errors": gunicorn_input_errors,
             "nginx_input_errors": nginx_input_errors,
+            "stack_input_errors": stack_input_errors,
             "supervisor_input_errors": supervisor_input_errors,
         }

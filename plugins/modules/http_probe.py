@@ -21,7 +21,8 @@ options:
     description: Path of a Unix socket to send the request to instead of the URL's host and port.
     type: path
   headers:
-    description: Request headers, e.g. C(Host).
+    description: Request headers, e.g. C(Host). The C(User-Agent) is C(pyweb.deploy health check)
+      unless given here.
     type: dict
     default: {}
   server_name:
@@ -61,6 +62,9 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import AnsibleModule
 
 
+USER_AGENT = "pyweb.deploy health check"
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout):
         super().__init__("localhost", timeout=timeout)
@@ -90,7 +94,8 @@ class _NamedTLSConnection(http.client.HTTPSConnection):
 
 def probe(url, unix_socket=None, headers=None, server_name=None, timeout=10):
     """GET url; return (status, error, timed_out). status is 0 when no answer came."""
-    headers = dict(headers or {})
+    # Named, so that the checks can be told apart in access logs.
+    headers = dict({"User-Agent": USER_AGENT}, **(headers or {}))
     parts = urlsplit(url)
     path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
     if unix_socket:

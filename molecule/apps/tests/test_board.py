@@ -35,7 +35,7 @@ def downgrade():
 def board_vars():
     """The variables converge.yml deploys the board with."""
     plays = yaml.safe_load((SCENARIO / "converge.yml").read_text())
-    return next(play["vars"] for play in plays if play.get("vars", {}).get("gunicorn_app_name") == "board")
+    return next(play["vars"] for play in plays if play.get("vars", {}).get("pyweb_app_name") == "board")
 
 
 def get(host, path="/"):

@@ -98,7 +98,7 @@ def test_a_gunicorn_that_cannot_get_its_port_ends_fatal_on_a_first_deploy(host):
     host.check_output("setsid nohup timeout 900 python3 -m http.server 5002 --bind 127.0.0.1"
                       " >/dev/null 2>&1 &")
     host.check_output("timeout 10 sh -c 'until curl -s -o /dev/null http://127.0.0.1:5002/; do sleep 0.2; done'")
-    other = {"gunicorn_app_name": "portless", "gunicorn_bind_port": 5002, "nginx_listen_port": 8091}
+    other = {"pyweb_app_name": "portless", "pyweb_app_port": 5002, "nginx_listen_port": 8091}
     started = time.monotonic()
     rc, out = run_playbook("site.yml", other)
     took = time.monotonic() - started

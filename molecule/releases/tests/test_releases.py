@@ -171,7 +171,7 @@ def test_only_the_newest_releases_are_kept(host, apps):
 
 def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
     # It answers beside nothing, is switched to, and then the proxy (nothing on port 1) does not.
-    other = {"gunicorn_app_name": "firstfail", "gunicorn_bind_port": 5001, "nginx_listen_port": 8090,
+    other = {"pyweb_app_name": "firstfail", "pyweb_app_port": 5001, "nginx_listen_port": 8090,
              "gunicorn_app_src": str(apps["v2"]), "gunicorn_healthcheck_retries": 2,
              "gunicorn_healthcheck_proxy_url": "http://127.0.0.1:1"}
     rc, out = run_playbook("site.yml", dict(**other))
@@ -188,7 +188,7 @@ def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
 
 
 def test_a_first_deploy_that_does_not_load_says_nothing_was_served(host, apps):
-    other = {"gunicorn_app_name": "firstbroken", "gunicorn_bind_port": 5002, "nginx_listen_port": 8091,
+    other = {"pyweb_app_name": "firstbroken", "pyweb_app_port": 5002, "nginx_listen_port": 8091,
              "gunicorn_app_src": str(apps["broken"])}
     rc, out = run_playbook("site.yml", dict(**other))
     assert rc != 0
@@ -197,5 +197,5 @@ def test_a_first_deploy_that_does_not_load_says_nothing_was_served(host, apps):
     assert "still served" not in out, out[-3000:]
     assert releases(host, "firstbroken") == []
     assert page(host) == HELLO
-    rc, out = run_playbook("site.yml", dict(other, gunicorn_app_state="absent"))
+    rc, out = run_playbook("site.yml", dict(other, pyweb_app_state="absent"))
     assert rc == 0, out[-3000:]

@@ -52,11 +52,19 @@ def test_no_request_failed_during_the_redeploy_and_the_rejected_site(host):
     assert summary["seconds"] >= 5, summary
 
 
-def test_nginx_follows_the_gunicorn_port(host):
+def test_nginx_and_gunicorn_follow_the_shared_app_port(host):
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
     assert "server 127.0.0.1:8001;" in site
     assert host.socket("tcp://127.0.0.1:8001").is_listening
     assert not host.socket("tcp://127.0.0.1:5000").is_listening
+
+
+def test_the_health_check_asked_through_nginx_too(host):
+    # The roles imported one by one still check a new release through the proxy: the nginx role
+    # published its site for the gunicorn role's check.
+    checked = r'"GET / HTTP/1\.1" 200 .*"pyweb\.deploy health check"$'
+    log = host.file(f"/var/log/nginx/{APP}.access.log").content_string
+    assert re.search(checked, log, re.M), log[-2000:]
 
 
 def test_the_app_factory_is_what_gunicorn_loads(host):

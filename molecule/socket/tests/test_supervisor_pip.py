@@ -5,6 +5,7 @@ package. Ends as it began, with supervisor from PyPI."""
 from conftest import run_playbook
 
 APP = "flask_hello"
+SOCKET = f"/run/{APP}/gunicorn.sock"
 HELLO = "<h1 style='color:red'>Hello World</h1>"
 VENV = "/opt/supervisor"
 UNIT = "/etc/systemd/system/supervisor.service"
@@ -47,7 +48,7 @@ def test_supervisor_runs_from_its_own_virtualenv(host):
 
 
 def test_switching_to_the_package_and_back_cleans_up_the_other(host):
-    rc, out = run_playbook("site.yml", {"gunicorn_bind_unix_socket": True,
+    rc, out = run_playbook("site.yml", {"pyweb_app_socket": SOCKET,
                                         "supervisor_install_method": "package"})
     assert rc == 0, out[-3000:]
     assert host.package("supervisor").is_installed
@@ -57,7 +58,7 @@ def test_switching_to_the_package_and_back_cleans_up_the_other(host):
     running(host)
     assert page(host) == HELLO
 
-    rc, out = run_playbook("site.yml", {"gunicorn_bind_unix_socket": True,
+    rc, out = run_playbook("site.yml", {"pyweb_app_socket": SOCKET,
                                         "supervisor_install_method": "pip"})
     assert rc == 0, out[-3000:]
     assert_from_pypi(host)

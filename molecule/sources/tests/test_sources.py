@@ -64,7 +64,7 @@ def repo(work):
 
 def deploy(work, **source):
     return run_playbook("site.yml", dict(
-        gunicorn_app_name=APP, gunicorn_app_module="shop:create_app()", gunicorn_bind_port=8004,
+        pyweb_app_name=APP, gunicorn_app_module="shop:create_app()", pyweb_app_port=8004,
         gunicorn_workers=1, gunicorn_environment={"SHOP_GREETING": "Hello from notes"},
         gunicorn_app_git_cache=str(work / "cache"), nginx_server_name="notes.example.test",
         # The shop app opens logs/shop.log at import, relative to its working directory.
