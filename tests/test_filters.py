@@ -49,3 +49,41 @@ def test_a_program_is_as_far_from_running_as_its_worst_process():
     ]
     assert processes.supervisor_states(lines) == {
         "shop": "RUNNING", "shop.worker": "FATAL", "shop.beat": "STARTING", "other": "STOPPED"}
+
+
+def test_which_programs_run_which_to_start_and_which_failed():
+    programs = [{"name": "shop"}, {"name": "shop.worker", "numprocs": 2}, {"name": "shop.beat"}, {"name": "new"}]
+    states = processes.supervisor_states([
+        "shop                             RUNNING   pid 10, uptime 0:01:00",
+        "shop.worker:shop.worker-0        RUNNING   pid 11, uptime 0:01:00",
+        "shop.worker:shop.worker-1        FATAL     Exited too quickly",
+        "shop.beat                        STOPPED   Nov 26 09:00 AM",
+    ])
+    assert processes.program_names(programs, states, "FATAL") == ["shop.worker"]
+    # "new" is not known to supervisor yet: not running, and to be started.
+    assert processes.programs_not_running(programs, states) == ["shop.worker", "shop.beat", "new"]
+    assert processes.programs_to_start(programs, states) == [{"name": "shop.beat"}, {"name": "new"}]
+
+
+def test_files_a_template_loop_added_are_those_without_an_earlier_file():
+    results = [{"item": {"name": "a"}, "changed": True},
+               {"item": {"name": "b"}, "changed": True, "backup_file": "/etc/supervisor/conf.d/b.conf.1.bak"},
+               {"item": {"name": "c"}, "changed": False},
+               {"item": {"name": "d"}, "skipped": True}]
+    assert processes.files_added(results) == [{"name": "a"}]
+
+
+def test_units_of_jobs_no_longer_listed_are_dropped():
+    found = [{"path": f"/etc/systemd/system/shop.{name}"} for name in
+             ("tick.timer", "tick.service", "old.timer", "old.service")]
+    jobs = [{"name": "tick", "command": "flask tick", "schedule": "hourly"}]
+    assert processes.units_to_drop(found, jobs, "shop") == ["shop.old.timer", "shop.old.service"]
+    # The app going: every unit goes.
+    assert processes.units_to_drop(found, [], "shop") == [f["path"].split("/")[-1] for f in found]
+
+
+def test_programs_no_longer_wanted_go_as_absent():
+    kept = [{"name": "shop.worker", "command": "rq worker"}]
+    assert processes.programs_to_remove(["shop.worker", "shop.beat"], kept) == [{"name": "shop.beat", "state": "absent"}]
+    assert processes.programs_to_remove(["shop", "shop.worker"]) == [
+        {"name": "shop", "state": "absent"}, {"name": "shop.worker", "state": "absent"}]

@@ -83,3 +83,12 @@ def test_a_rollback_serves_the_newest_other_release_or_the_one_asked_for():
     assert releases.rollback_target(kept, "a3-s1-r1", "a1-s1-r1") == "a1-s1-r1"
     assert releases.rollback_target(["a1-s1-r1"], "a1-s1-r1") == ""
     assert releases.rollback_target([], "") == ""
+
+
+def test_the_health_check_asks_gunicorn_where_it_listens():
+    assert releases.health_url("/healthz", "127.0.0.1", 5000) == "http://127.0.0.1:5000/healthz"
+    # Every address: asked on loopback, IPv6 in brackets.
+    assert releases.health_url("/", "0.0.0.0", 8000) == "http://127.0.0.1:8000/"
+    assert releases.health_url("/", "::", 8000) == "http://[::1]:8000/"
+    assert releases.health_url("/", "fd00::5", 8000) == "http://[fd00::5]:8000/"
+    assert releases.health_url("/up", "127.0.0.1", 5000, unix_socket=True) == "http://localhost/up"

@@ -69,6 +69,41 @@ def supervisor_states(lines):
     return states
 
 
+def program_names(programs, states, state):
+    """The names of the programs whose state (from supervisor_states) is state."""
+    return [p["name"] for p in programs if states.get(p["name"]) == state]
+
+
+def programs_not_running(programs, states):
+    """The names of the programs that are not RUNNING, those supervisor does not know included."""
+    return [p["name"] for p in programs if states.get(p["name"]) != "RUNNING"]
+
+
+def programs_to_start(programs, states):
+    """The programs neither running nor given up on (FATAL): those `supervisorctl start` should
+    start."""
+    return [p for p in programs if states.get(p["name"]) not in ("RUNNING", "FATAL")]
+
+
+def files_added(results):
+    """The items of a looped template task's results whose file it wrote where there was none
+    (changed, and no backup of an earlier file)."""
+    return [r["item"] for r in results if r.get("changed") and "backup_file" not in r]
+
+
+def units_to_drop(found, jobs, app):
+    """The systemd units of the app's jobs (<app>.<job>.timer and .service, found by `find`) that
+    no job of `jobs` has any more."""
+    wanted = {"%s.%s%s" % (app, job["name"], kind) for job in jobs for kind in (".timer", ".service")}
+    return [name for name in (f["path"].rsplit("/", 1)[-1] for f in found) if name not in wanted]
+
+
+def programs_to_remove(names, kept=()):
+    """Supervisor programs, as state absent, for each of names not among the kept programs."""
+    keep = {p["name"] for p in kept}
+    return [{"name": name, "state": "absent"} for name in names if name not in keep]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -77,4 +112,10 @@ class FilterModule:
             "app_process_programs": app_process_programs,
             "supervisor_targets": supervisor_targets,
             "supervisor_states": supervisor_states,
+            "program_names": program_names,
+            "programs_not_running": programs_not_running,
+            "programs_to_start": programs_to_start,
+            "files_added": files_added,
+            "units_to_drop": units_to_drop,
+            "programs_to_remove": programs_to_remove,
         }

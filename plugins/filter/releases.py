@@ -1,5 +1,5 @@
 """Filters for the gunicorn role's releases: what a release is named, which releases and
-virtualenvs are kept, and which one a rollback serves.
+virtualenvs are kept, which one a rollback serves, and where a release's health is asked.
 
 Each is a plain function of its inputs (lists of `find` results, names, numbers), so
 tests/test_releases.py checks it without a host.
@@ -55,6 +55,15 @@ def rollback_target(kept, serving, wanted=""):
     return next((name for name in kept if name != serving), "")
 
 
+def health_url(path, host, port, unix_socket=False):
+    """Where the health check asks gunicorn itself: on loopback when it listens on every address
+    (0.0.0.0, ::), an IPv6 address in brackets; any host name over a Unix socket."""
+    if unix_socket:
+        return "http://localhost" + path
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return "http://%s:%s%s" % ("[%s]" % host if ":" in host else host, port, path)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -62,4 +71,5 @@ class FilterModule:
             "newest_first": newest_first,
             "prunable": prunable,
             "rollback_target": rollback_target,
+            "health_url": health_url,
         }
