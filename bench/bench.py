@@ -293,11 +293,13 @@ class Bench:
     def run(self):
         self.start_container()
         try:
+            log("converge: the floor (one task)")
+            floor = self.playbook("bench/floor.yml")
             log("converge: fresh run")
             fresh = self.playbook("playbooks/site.yml", profile=True)
             log("converge: no-op run")
             noop = self.playbook("playbooks/site.yml")
-            results = {"machine": self.machine(), "converge": {"fresh": fresh, "noop": noop}}
+            results = {"machine": self.machine(), "converge": {"floor": floor, "fresh": fresh, "noop": noop}}
             self.install_seed_site()
             results["throughput"] = self.throughput()
             results["redeploy"] = self.redeploys()
@@ -373,7 +375,8 @@ def table(results):
     c = results["converge"]
     lines.append(
         f"Converge: fresh run {c['fresh']['seconds']} s, no-op re-run {c['noop']['seconds']} s "
-        f"(changed={c['noop']['changed']})."
+        f"(changed={c['noop']['changed']}); a run of one task against the same container (the floor) "
+        f"{c['floor']['seconds']} s."
     )
     if c["fresh"]["slowest_tasks"]:
         lines.append("Slowest tasks of the fresh run: " + "; ".join(
