@@ -30,6 +30,23 @@ def playbook():
     return run_playbook
 
 
+# The page of the bundled sample app (the seed recipe's Hello World).
+HELLO = "<h1 style='color:red'>Hello World</h1>"
+
+
+def make_certificate(directory, name):
+    """A self-signed certificate and its key for name, made on the controller as a user brings
+    them; returns their paths."""
+    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
+         "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return str(cert), str(key)
+
+
 LOAD_LOOP = Path(__file__).resolve().parent / "load_loop.py"
 
 

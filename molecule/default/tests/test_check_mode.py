@@ -4,9 +4,9 @@ with new app code it reports the changes a real run would make, and makes none o
 import shutil
 
 from conftest import ROOT, run_playbook
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 WATCHED = ["/etc/nginx/sites-available/" + APP, f"/opt/{APP}/gunicorn.conf.py",
            f"/etc/supervisor/conf.d/{APP}.conf", "/etc/nginx/nginx.conf"]
 

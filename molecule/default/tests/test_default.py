@@ -2,9 +2,9 @@
 
 import re
 import time
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 
 
 def get(host, url="http://127.0.0.1:81/"):

@@ -4,27 +4,14 @@ only, 429 over the rate, and a certificate nginx rejects leaves the previous one
 both off, serving the sample app on port 81 as before."""
 
 import re
-import subprocess
 import time
 
 import pytest
 from conftest import run_playbook
+from pyweb_testing import HELLO, make_certificate
 
 NAME = "tls.example.test"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 KEY_DIR = "/etc/nginx/tls"
-
-
-def make_certificate(directory, name):
-    """A certificate and key made on the controller, as a user brings them."""
-    cert, key = directory / f"{name}.crt", directory / f"{name}.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
-         "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    return str(cert), str(key)
 
 
 def https(host, options="", name=NAME, path="/"):

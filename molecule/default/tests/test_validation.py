@@ -4,9 +4,9 @@ host, in tests/test_bad_input.py; this checks on a real host what that table can
 
 import pytest
 from conftest import run_playbook
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 WATCHED = [
     "/etc/nginx/nginx.conf",
     f"/etc/nginx/sites-available/{APP}",

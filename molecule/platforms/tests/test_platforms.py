@@ -2,14 +2,13 @@
 virtualenv is made with the release's own Python, and nginx there serves the site over TLS 1.2 and
 1.3 only, with HSTS (test_tls.py covers TLS in full on Debian 12)."""
 
-import subprocess
 
 import pytest
 from conftest import run_playbook
+from pyweb_testing import HELLO, make_certificate
 
 PYTHON = {"11": "3.9", "13": "3.13"}
 NAME = "tls.example.test"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 
 
 @pytest.fixture()
@@ -21,13 +20,9 @@ def release(host):
 def tls_on_every_host(tmp_path_factory):
     """One deploy with TLS (a certificate made on the controller) for all hosts, then back."""
     directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "site.crt", directory / "site.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
-                    "-subj", f"/CN={NAME}", "-addext", f"subjectAltName=DNS:{NAME}",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    cert, key = make_certificate(directory, NAME)
     rc, out = run_playbook("site.yml", {"nginx_tls": True, "nginx_server_name": NAME,
-                                        "nginx_tls_certificate": str(cert),
-                                        "nginx_tls_certificate_key": str(key)})
+                                        "nginx_tls_certificate": cert, "nginx_tls_certificate_key": key})
     assert rc == 0, out[-3000:]
     yield
     rc, out = run_playbook("site.yml")

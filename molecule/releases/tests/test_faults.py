@@ -7,9 +7,9 @@ import time
 
 from conftest import run_playbook
 from pyweb_testing import load_summary, start_load
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 
 
 def answers_within(host, seconds):

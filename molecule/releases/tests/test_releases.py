@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 from conftest import ROOT, run_playbook, under_load
+from pyweb_testing import HELLO
 
 SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 APP = "flask_hello"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 V2 = "<h1 style='color:red'>Hello v2</h1>"
 
 
@@ -48,9 +48,9 @@ def apps(tmp_path_factory):
     (made["v2"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v2"))
     (made["v3"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v3"))
     (made["v500"] / "flask_hello.py").write_text(source.replace(
-        'return "<h1 style=\'color:red\'>Hello World</h1>"', 'raise RuntimeError("v500 is broken")'))
+        f'return "{HELLO}"', 'raise RuntimeError("v500 is broken")'))
     (made["hang"] / "flask_hello.py").write_text(source.replace(
-        'return "<h1 style=\'color:red\'>Hello World</h1>"', '__import__("time").sleep(3600)'))
+        f'return "{HELLO}"', '__import__("time").sleep(3600)'))
     (made["broken"] / "flask_hello.py").write_text(source + "\nimport no_such_module\n")
     assert "sleep(3600)" in (made["hang"] / "flask_hello.py").read_text()
     assert "v500 is broken" in (made["v500"] / "flask_hello.py").read_text()

@@ -3,10 +3,10 @@
 import os
 import subprocess
 import time
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
 SOCKET = f"/run/{APP}/gunicorn.sock"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 
 
 def test_nginx_proxies_to_the_socket(host):

@@ -3,10 +3,10 @@ Debian package; switching to Debian's package removes it, and switching back rem
 package. Ends as it began, with supervisor from PyPI."""
 
 from conftest import run_playbook
+from pyweb_testing import HELLO
 
 APP = "flask_hello"
 SOCKET = f"/run/{APP}/gunicorn.sock"
-HELLO = "<h1 style='color:red'>Hello World</h1>"
 VENV = "/opt/supervisor"
 UNIT = "/etc/systemd/system/supervisor.service"
 
