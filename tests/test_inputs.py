@@ -261,5 +261,9 @@ def test_supervisor_rules():
     assert supervisor([{"name": "old", "state": "absent"}, {"name": "new", "command": "true"}]) == []
     assert supervisor([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}]) == [
         'supervisor_programs names must be unique file names (letters, digits, _ . -); got ["a", "a"]']
+    assert supervisor([{"name": "q", "command": "x", "environment": {"A": 'say "hi"', "B": "it's"}}]) == []
+    assert supervisor([{"name": "q", "command": "x", "environment": {"A": "it's \"hi\""}}]) == [
+        "supervisor_programs environment values must not hold both ' and \" or a line break (supervisor cannot "
+        'read such a value); got one in ["q"]']
     assert supervisor([{"name": "b"}]) == [
         'supervisor_programs need a command unless their state is absent; got none for ["b"]']

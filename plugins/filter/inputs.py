@@ -370,6 +370,10 @@ def supervisor_input_errors(v, programs, all_programs):
                            "supervisor_include_dir")]
     names = [p.get("name") for p in all_programs]
     missing = [p.get("name") for p in programs if "command" not in p]
+    # supervisor reads a quoted value as it is, without escapes: one quote kind or the other.
+    unreadable = [p.get("name") for p in programs
+                  if any(('"' in str(value) and "'" in str(value)) or re.search(r"[\r\n]", str(value))
+                         for value in (p.get("environment") or {}).values())]
     checks += [
         (own(v["supervisor_venv_dir"], ("/opt", "/usr", "/usr/local", "/etc", "/var")),
          "supervisor_venv_dir must be a directory of its own, %s; got %s"
@@ -380,6 +384,9 @@ def supervisor_input_errors(v, programs, all_programs):
          "supervisor_programs names must be unique file names (letters, digits, _ . -); got %s" % shown(names)),
         (not missing,
          "supervisor_programs need a command unless their state is absent; got none for %s" % shown(missing)),
+        (not unreadable,
+         "supervisor_programs environment values must not hold both \' and \" or a line break (supervisor "
+         "cannot read such a value); got one in %s" % shown(unreadable)),
     ]
     return _errors(checks)
 

@@ -1,0 +1,133 @@
+"""Templates rendered by Ansible's templar from the roles' own defaults and read back by what reads
+them on a server: gunicorn.conf.py run by Python as gunicorn runs it, a supervisor program file
+parsed by supervisor itself. No host involved."""
+
+import os
+import pwd
+import shlex
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins" / "filter"))
+import processes  # noqa: E402
+
+# Ansible's own filters (comment, bool) are found through its collection loader.
+_AnsibleCollectionFinder(paths=[str(ROOT / "playbooks" / "collections")])._install()
+
+
+def trusted(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: trusted(item) for key, item in value.items()}
+    return value
+
+
+def role_variables(role, **changes):
+    """The role's defaults and vars, as a play sees them, with changes applied."""
+    values = {"ansible_managed": "Ansible managed", "role_path": str(ROOT / "roles" / role)}
+    for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
+        values.update(yaml.safe_load(path.read_text()))
+    values.update(yaml.safe_load((ROOT / "roles" / role / "vars" / "main.yml").read_text()))
+    values.update(changes)
+    return trusted(values)
+
+
+def render(role, template, **changes):
+    variables = role_variables(role, **changes)
+    source = (ROOT / "roles" / role / "templates" / template).read_text()
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(source))
+
+
+def gunicorn_settings(tmp_path, argv=("gunicorn",), **changes):
+    """What gunicorn reads from the rendered gunicorn.conf.py: the names it defines."""
+    config = render("gunicorn", "gunicorn.conf.py.j2", **changes)
+    namespace = {"__file__": str(tmp_path / "gunicorn.conf.py")}
+    saved = sys.argv
+    sys.argv = list(argv)
+    try:
+        exec(compile(config, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 (our own template)
+    finally:
+        sys.argv = saved
+    return namespace
+
+
+def test_gunicorn_config_from_the_defaults(tmp_path):
+    settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(tmp_path / "none.json"))
+    assert settings["proc_name"] == "flask_hello"
+    assert settings["worker_class"] == "gevent"
+    # One worker per CPU the process may run on.
+    assert settings["workers"] == len(os.sched_getaffinity(0))
+    assert settings["daemon"] is False and settings["preload_app"] is False
+    assert settings["keepalive"] == 75
+    assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert settings["errorlog"] == "/var/log/flask_hello/error.log"
+    assert "raw_env" not in settings
+
+
+def test_gunicorn_config_takes_the_apps_environment_from_its_file(tmp_path, monkeypatch):
+    env_file = tmp_path / "environment.json"
+    env_file.write_text('{"DATABASE_URL": "postgresql://shop:p=w@db/shop", "GREETING": "Grüß dich"}')
+    settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(env_file), gunicorn_workers=3,
+                                 pyweb_app_name="shop")
+    assert settings["workers"] == 3
+    assert settings["raw_env"] == ["DATABASE_URL=postgresql://shop:p=w@db/shop", "GREETING=Grüß dich"]
+    # --check-config does not apply raw_env, so the config puts the variables in place itself.
+    monkeypatch.delenv("GREETING", raising=False)
+    gunicorn_settings(tmp_path, argv=("gunicorn", "--check-config"), __gunicorn_environment_file=str(env_file))
+    assert os.environ["GREETING"] == "Grüß dich"
+
+
+@pytest.fixture
+def supervisor_reads(tmp_path):
+    """Renders program.conf.j2 for one program and returns supervisor's reading of it."""
+    from supervisor.options import ServerOptions
+
+    def read(program):
+        conf = tmp_path / "conf.d"
+        conf.mkdir(exist_ok=True)
+        (tmp_path / "log" / program["name"]).mkdir(parents=True, exist_ok=True)
+        text = render("supervisor", "program.conf.j2", item=program, supervisor_log_dir=str(tmp_path / "log"))
+        (conf / f"{program['name']}.conf").write_text(text)
+        main = tmp_path / "supervisord.conf"
+        main.write_text(textwrap.dedent(f"""\
+            [supervisord]
+            logfile={tmp_path}/supervisord.log
+            pidfile={tmp_path}/supervisord.pid
+            [include]
+            files={conf}/*.conf
+            """))
+        options = ServerOptions()
+        options.configfile = str(main)
+        options.process_config(do_usage=False)
+        return options.process_group_configs
+
+    return read
+
+
+def test_supervisor_reads_a_processs_command_and_environment_unchanged(supervisor_reads):
+    awkward = """echo "it's 100% $HOME, a, b" \\ `date`"""
+    [program] = processes.app_process_programs(
+        [{"name": "worker", "command": awkward, "numprocs": 2}], "shop", "shop", "/opt/shop/bin/run")
+    environment = {"QUEUE": 'high,"urgent" 50%', "NOTE": "it's %(ENV_HOME)s, a\\b", "EMPTY": ""}
+    program["environment"] = environment
+    # supervisor looks the user up; "shop" exists on a server, not here.
+    program["user"] = "nobody"
+    [group] = supervisor_reads(program)
+    assert group.name == "shop.worker"
+    assert [p.name for p in group.process_configs] == ["shop.worker-0", "shop.worker-1"]
+    process = group.process_configs[0]
+    assert shlex.split(process.command) == ["/opt/shop/bin/run", "sh", "-c", awkward]
+    assert process.environment == environment
+    assert process.uid == pwd.getpwnam("nobody").pw_uid
+    assert (process.stopsignal, process.stopwaitsecs, process.stopasgroup, process.killasgroup) == (15, 30, True, True)
