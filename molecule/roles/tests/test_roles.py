@@ -67,6 +67,15 @@ def test_the_health_check_asked_through_nginx_too(host):
     assert re.search(checked, log, re.M), log[-2000:]
 
 
+def test_a_site_template_of_the_users_adds_to_the_roles_site(host):
+    # The location the shop's template adds, beside everything the role's site has.
+    assert curl(host, "http://127.0.0.1:81/robots.txt") == "User-agent: *\nDisallow: /admin/"
+    status, found = headers(host, "http://127.0.0.1:81/robots.txt")
+    assert status == 200 and found["content-type"].startswith("text/plain")
+    site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
+    assert "location = /robots.txt" in site and "proxy_pass http://" in site
+
+
 def test_the_app_factory_is_what_gunicorn_loads(host):
     conf = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
     assert re.search(
