@@ -135,6 +135,9 @@ def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given
     assert rc != 0
     assert "key values mismatch" in out, out[-3000:]
     assert subject(host).replace(" ", "") == f"subject=CN={NAME}"
+    # What is on disk is the previous config too, so a reload (or a reboot) keeps serving it.
+    assert host.file("/etc/nginx/sites-enabled/flask_hello").exists
+    assert host.run("nginx -t").rc == 0
     host.run("systemctl reload nginx")
     # The reload returns before the new workers take over: ask again for up to 10 s.
     for _ in range(20):
