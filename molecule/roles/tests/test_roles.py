@@ -69,11 +69,11 @@ def test_the_health_check_asked_through_nginx_too(host):
 
 def test_a_site_template_of_the_users_adds_to_the_roles_site(host):
     # The location the shop's template adds, beside everything the role's site has.
-    assert curl(host, "http://127.0.0.1:81/robots.txt") == "User-agent: *\nDisallow: /admin/"
-    status, found = headers(host, "http://127.0.0.1:81/robots.txt")
+    assert curl(host, "http://127.0.0.1:81/humans.txt") == "Team: the shop's"
+    status, found = headers(host, "http://127.0.0.1:81/humans.txt")
     assert status == 200 and found["content-type"].startswith("text/plain")
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
-    assert "location = /robots.txt" in site and "proxy_pass http://" in site
+    assert "location = /humans.txt" in site and "proxy_pass http://" in site
 
 
 def test_the_app_factory_is_what_gunicorn_loads(host):
