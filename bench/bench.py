@@ -189,7 +189,7 @@ class Bench:
             "target": self.run_in("sh", "-c", ". /etc/os-release; echo $PRETTY_NAME").strip(),
             "nginx": self.run_in("sh", "-c", "nginx -v 2>&1").strip().split("/")[-1],
             "gunicorn": self.run_in(
-                "sh", "-c", "/opt/flask_hello/venv/bin/gunicorn --version"
+                "sh", "-c", "/opt/flask_hello/current/venv/bin/python -m gunicorn --version"
             ).strip().split()[-1].strip(")"),
             "load": f"wrk -t2 -c{self.args.connections} -d{self.args.seconds}s, "
             "inside the container, GET /",
