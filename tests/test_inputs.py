@@ -9,9 +9,9 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+from roles_data import role_defaults, trusted
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("inputs", ROOT / "plugins" / "filter" / "inputs.py")
@@ -21,22 +21,11 @@ spec.loader.exec_module(inputs)
 SAMPLE_APP = str(ROOT / "roles" / "gunicorn" / "files" / "flask_hello")
 
 
-def trusted(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    if isinstance(value, dict):
-        return {key: trusted(item) for key, item in value.items()}
-    return value
-
-
 def defaults(**changes):
     """Every role's defaults with changes applied, rendered the way a play renders them."""
     raw = {}
     for role in ("nginx", "gunicorn", "supervisor"):
-        for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
-            raw.update(yaml.safe_load(path.read_text()))
+        raw.update(role_defaults(role))
     # The one lookup of the defaults (the controller's HOME) needs a play to run in.
     raw["gunicorn_app_git_cache"] = "/home/ops/.cache/pyweb-deploy/git"
     raw.update(changes)

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from roles_data import role_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("nginx", "gunicorn", "supervisor")
@@ -15,12 +15,7 @@ role_docs = importlib.util.module_from_spec(spec_loader)
 spec_loader.loader.exec_module(role_docs)
 
 
-def defaults(role):
-    """The role's defaults: every file of defaults/main/, as Ansible reads them."""
-    values = {}
-    for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
-        values.update(yaml.safe_load(path.read_text()) or {})
-    return values
+defaults = role_defaults
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -14,6 +14,7 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+from roles_data import role_defaults, trusted
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins" / "filter"))
@@ -23,21 +24,10 @@ import processes  # noqa: E402
 _AnsibleCollectionFinder(paths=[str(ROOT / "playbooks" / "collections")])._install()
 
 
-def trusted(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, list):
-        return [trusted(item) for item in value]
-    if isinstance(value, dict):
-        return {key: trusted(item) for key, item in value.items()}
-    return value
-
-
 def role_variables(role, **changes):
     """The role's defaults and vars, as a play sees them, with changes applied."""
     values = {"ansible_managed": "Ansible managed", "role_path": str(ROOT / "roles" / role)}
-    for path in sorted((ROOT / "roles" / role / "defaults" / "main").glob("*.yml")):
-        values.update(yaml.safe_load(path.read_text()))
+    values.update(role_defaults(role))
     values.update(yaml.safe_load((ROOT / "roles" / role / "vars" / "main.yml").read_text()))
     values.update(changes)
     return trusted(values)
