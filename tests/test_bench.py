@@ -1,14 +1,11 @@
 """The benchmark reads wrk's report correctly: its figures are what the README publishes."""
 
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench", ROOT / "bench" / "bench.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+from project import load
+
+bench = load("bench/bench.py")
 
 CLEAN = """Running 10s test @ http://127.0.0.1:81/
   2 threads and 50 connections
@@ -41,7 +38,6 @@ WITH_ERRORS = """Running 1s test @ http://127.0.0.1:18999/nope
 Requests/sec:   1871.52
 Transfer/sec:      0.93MB
 """
-
 
 def test_a_clean_run():
     r = bench.parse_wrk(CLEAN)

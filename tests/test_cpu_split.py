@@ -1,22 +1,12 @@
 """The benchmark's CPU split reads /proc right and adds up per request what it read."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from project import load
 
 
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cpu_split = load("cpu_split", ROOT / "bench" / "cpu_split.py")
-bench = load("bench", ROOT / "bench" / "bench.py")
+cpu_split = load("bench/cpu_split.py")
+bench = load("bench/bench.py")
 
 
 def fake_proc(tmp_path, processes):

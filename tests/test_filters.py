@@ -1,13 +1,10 @@
 """The collection's filters (plugins/filter), checked without a host."""
 
-import importlib.util
 import shlex
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("processes", ROOT / "plugins" / "filter" / "processes.py")
-processes = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(processes)
+from project import load
+
+processes = load("plugins/filter/processes.py")
 
 AWKWARD = ["/opt/shop/bin/run", "sh", "-c", """echo "it's 100% $HOME" \\ `date` && exit 0"""]
 

@@ -1,21 +1,18 @@
 """The health probe module (plugins/modules/http_probe.py) against servers started in the test:
 plain HTTP, a Unix socket, and HTTPS that answers only the name it serves."""
 
-import importlib.util
 import socket
 import socketserver
 import ssl
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("http_probe", ROOT / "plugins" / "modules" / "http_probe.py")
-http_probe = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(http_probe)
+from project import load
+
+http_probe = load("plugins/modules/http_probe.py")
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -5,18 +5,13 @@ them; each case changes one or two of them. tests/test_bad_input.py checks the s
 site.yml, with the messages as the user reads them.
 """
 
-import importlib.util
-from pathlib import Path
 
 import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
-from roles_data import role_defaults, trusted
+from project import ROOT, load, role_defaults, trusted
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("inputs", ROOT / "plugins" / "filter" / "inputs.py")
-inputs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(inputs)
+inputs = load("plugins/filter/inputs.py")
 
 SAMPLE_APP = str(ROOT / "roles" / "gunicorn" / "files" / "flask_hello")
 

@@ -1,13 +1,9 @@
 """The release filters (plugins/filter/releases.py): names, pruning and the rollback target,
 checked without a host."""
 
-import importlib.util
-from pathlib import Path
+from project import load
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("releases", ROOT / "plugins" / "filter" / "releases.py")
-releases = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(releases)
+releases = load("plugins/filter/releases.py")
 
 SRC = "/home/dev/shop"
 FILES = [{"path": f"{SRC}/shop/__init__.py", "checksum": "1" * 40, "mode": "0644"},

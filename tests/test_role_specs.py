@@ -1,18 +1,13 @@
 """Each role's defaults, argument specs and docs/variables.md say the same thing."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
-from roles_data import role_defaults
+from project import ROOT, load, role_defaults
 
-ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("nginx", "gunicorn", "supervisor")
 
-spec_loader = importlib.util.spec_from_file_location("role_docs", ROOT / "scripts" / "role_docs.py")
-role_docs = importlib.util.module_from_spec(spec_loader)
-spec_loader.loader.exec_module(role_docs)
+role_docs = load("scripts/role_docs.py")
 
 
 defaults = role_defaults

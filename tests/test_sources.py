@@ -1,15 +1,11 @@
 """Where the code comes from and what its virtualenv is named after (plugins/filter/sources.py),
 checked against directories made here."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("sources", ROOT / "plugins" / "filter" / "sources.py")
-sources = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sources)
+from project import load
+
+sources = load("plugins/filter/sources.py")
 
 NONE = {"repo": "", "subdir": "", "tree": "", "package": "", "src": "", "sample": "/roles/gunicorn/files/flask_hello"}
 

@@ -7,18 +7,16 @@ import pwd
 import shlex
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-from roles_data import role_defaults, trusted
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "plugins" / "filter"))
-import processes  # noqa: E402
+from project import ROOT, load, role_defaults, trusted
+
+processes = load("plugins/filter/processes.py")
 
 # Ansible's own filters (comment, bool) are found through its collection loader.
 _AnsibleCollectionFinder(paths=[str(ROOT / "playbooks" / "collections")])._install()

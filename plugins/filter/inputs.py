@@ -69,10 +69,16 @@ def whole(value, least=0, most=None):
     return int(value) >= least and (most is None or int(value) <= most)
 
 
-def own_path(path, system=SYSTEM_DIRS):
-    """An absolute path that is neither / nor a directory of the system."""
+def counts(v, minimums):
+    """A check of each named variable against the least whole number it may be."""
+    return [(whole(v[name], least), "%s %s %d; got %s" % (name, COUNT_RULE, least, shown(v[name])))
+            for name, least in minimums]
+
+
+def own_path(path, system=SYSTEM_DIRS, pattern=r"/[^ ]"):
+    """An absolute path (starting as pattern says) that is neither / nor one of system."""
     path = str(path)
-    return bool(re.match(r"/[^ ]", path)) and os.path.normpath(path) not in ("/", "//") + tuple(system)
+    return bool(re.match(pattern, path)) and os.path.normpath(path) not in ("/", "//") + tuple(system)
 
 
 def _errors(checks):
@@ -151,11 +157,10 @@ def _gunicorn_server_checks(v):
          "gunicorn_bind_host and gunicorn_bind_port must be a host name or address and a port from 1 to 65535; "
          "got %s and %s" % (shown(host), shown(port))),
     ]
-    for name, least in (("gunicorn_keep_releases", 1), ("gunicorn_workers", 0), ("gunicorn_worker_connections", 1),
-                        ("gunicorn_healthcheck_timeout", 1), ("gunicorn_timeout", 1),
-                        ("gunicorn_graceful_timeout", 0), ("gunicorn_keepalive", 0),
-                        ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0)):
-        checks.append((whole(v[name], least), "%s %s %d; got %s" % (name, COUNT_RULE, least, shown(v[name]))))
+    checks += counts(v, (("gunicorn_keep_releases", 1), ("gunicorn_workers", 0), ("gunicorn_worker_connections", 1),
+                         ("gunicorn_healthcheck_timeout", 1), ("gunicorn_timeout", 1),
+                         ("gunicorn_graceful_timeout", 0), ("gunicorn_keepalive", 0),
+                         ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0)))
     packages = v["gunicorn_packages"]
     allowed = v["gunicorn_forwarded_allow_ips"]
     checks += [
@@ -233,9 +238,7 @@ def nginx_input_errors(v):
 def _nginx_upstream_checks(v):
     servers, down = v["nginx_upstream_servers"], v["nginx_upstream_down"]
     conditions = str(v["nginx_proxy_next_upstream"]).split()
-    checks = [
-        (whole(v["nginx_worker_connections"], 1),
-         "nginx_worker_connections %s 1; got %s" % (COUNT_RULE, shown(v["nginx_worker_connections"]))),
+    checks = counts(v, (("nginx_worker_connections", 1),)) + [
         (all(full(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}", s) for s in servers)
          and all(d in servers for d in down),
          'nginx_upstream_servers must be app nodes as "address:port" ([address]:port for IPv6) and '
@@ -250,9 +253,8 @@ def _nginx_upstream_checks(v):
          "nginx_proxy_next_upstream must be nginx's conditions (error timeout http_502 ...) or off; got %s"
          % shown(v["nginx_proxy_next_upstream"])),
     ]
-    for name, least in (("nginx_upstream_keepalive", 0), ("nginx_upstream_keepalive_timeout", 1),
-                        ("nginx_upstream_keepalive_requests", 1)):
-        checks.append((whole(v[name], least), "%s %s %d; got %s" % (name, COUNT_RULE, least, shown(v[name]))))
+    checks += counts(v, (("nginx_upstream_keepalive", 0), ("nginx_upstream_keepalive_timeout", 1),
+                         ("nginx_upstream_keepalive_requests", 1)))
     checks += [
         (full(r"auto|[1-9][0-9]*", v["nginx_worker_processes"]),
          "nginx_worker_processes must be auto or a whole number from 1; got %s" % shown(v["nginx_worker_processes"])),
@@ -277,8 +279,7 @@ def _nginx_client_checks(v):
          and not any(re.search(r'["\\\r\n]', str(value)) for value in headers.values()),
          "nginx_security_headers must map header names (letters, digits, -) to values without quotes, "
          "backslashes or line breaks; got %s" % shown(headers)),
-        (whole(v["nginx_rate_limit_burst"]),
-         "nginx_rate_limit_burst %s 0; got %s" % (COUNT_RULE, shown(v["nginx_rate_limit_burst"]))),
+        *counts(v, (("nginx_rate_limit_burst", 0),)),
         (full(r"([1-9][0-9]*r/[sm])?", v["nginx_rate_limit"]),
          "nginx_rate_limit must be empty or a rate such as 10r/s or 300r/m; got %s" % shown(v["nginx_rate_limit"])),
     ]
@@ -302,8 +303,7 @@ def _nginx_tls_checks(v):
         (whole(v["nginx_tls_port"], 1, 65535) and number(v["nginx_tls_port"]) != number(v["nginx_listen_port"]),
          "nginx_tls_port %s other than nginx_listen_port (%s); got %s"
          % (PORT_RULE, v["nginx_listen_port"], shown(v["nginx_tls_port"]))),
-        (whole(v["nginx_hsts_max_age"]),
-         "nginx_hsts_max_age %s 0; got %s" % (COUNT_RULE, shown(v["nginx_hsts_max_age"]))),
+        *counts(v, (("nginx_hsts_max_age", 0),)),
     ]
 
 
@@ -363,7 +363,7 @@ def supervisor_input_errors(v, programs, all_programs):
     the programs to install (state present) and all_programs those and the ones to remove."""
 
     def own(path, system=()):
-        return re.match(SUPERVISOR_PATH, str(path)) is not None and os.path.normpath(str(path)) not in ("/",) + system
+        return own_path(path, system, SUPERVISOR_PATH)
 
     checks = [(own(v[name]), "%s %s; got %s" % (name, SUPERVISOR_PATH_RULE, shown(v[name])))
               for name in ("supervisor_socket_path", "supervisor_pid_file", "supervisor_log_dir",

@@ -1,12 +1,23 @@
-"""What the unit tests read from the roles as Ansible does: a role's defaults (every file of
-defaults/main/, in order) and values marked for templating."""
+"""What the unit tests take from the project: its Python files loaded by path (plugins, scripts,
+the bench), a role's defaults as Ansible reads them (every file of defaults/main/, in order), and
+values marked for templating."""
 
+import importlib.util
 from pathlib import Path
 
 import yaml
 from ansible.template import trust_as_template
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(relative):
+    """The Python file at relative (from the project's root) as a module named after the file."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def role_defaults(role):
