@@ -62,12 +62,9 @@ def test_which_programs_run_which_to_start_and_which_failed():
     assert processes.programs_to_start(programs, states) == [{"name": "shop.beat"}, {"name": "new"}]
 
 
-def test_files_a_template_loop_added_are_those_without_an_earlier_file():
-    results = [{"item": {"name": "a"}, "changed": True},
-               {"item": {"name": "b"}, "changed": True, "backup_file": "/etc/supervisor/conf.d/b.conf.1.bak"},
-               {"item": {"name": "c"}, "changed": False},
-               {"item": {"name": "d"}, "skipped": True}]
-    assert processes.files_added(results) == [{"name": "a"}]
+def test_programs_are_named_after_their_files():
+    paths = ["/etc/supervisor/conf.d/shop.conf", "/etc/supervisor/conf.d/shop.worker.conf", "/var/log/supervisor/shop"]
+    assert processes.programs_of_files(paths) == ["shop", "shop.worker"]
 
 
 def test_units_of_jobs_no_longer_listed_are_dropped():

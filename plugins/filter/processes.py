@@ -85,10 +85,10 @@ def programs_to_start(programs, states):
     return [p for p in programs if states.get(p["name"]) not in ("RUNNING", "FATAL")]
 
 
-def files_added(results):
-    """The items of a looped template task's results whose file it wrote where there was none
-    (changed, and no backup of an earlier file)."""
-    return [r["item"] for r in results if r.get("changed") and "backup_file" not in r]
+def programs_of_files(paths):
+    """The names of the supervisor programs whose files are at paths (<dir>/<name>.conf)."""
+    names = [path.rsplit("/", 1)[-1] for path in paths]
+    return [name[:-len(".conf")] for name in names if name.endswith(".conf")]
 
 
 def units_to_drop(found, jobs, app):
@@ -115,7 +115,7 @@ class FilterModule:
             "program_names": program_names,
             "programs_not_running": programs_not_running,
             "programs_to_start": programs_to_start,
-            "files_added": files_added,
+            "programs_of_files": programs_of_files,
             "units_to_drop": units_to_drop,
             "programs_to_remove": programs_to_remove,
         }

@@ -1,0 +1,154 @@
+"""The module that puts many paths in place in one call (plugins/modules/files.py), on a real
+directory tree: what it changes, what it reports, and that check mode and a refused validation
+leave everything as it was."""
+import os
+import stat
+
+import pytest
+
+from project import load
+
+files_module = load("plugins/modules/files.py")
+Files, FileError = files_module.Files, files_module.FileError
+
+
+def mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def apply(*entries, check=False, diff=False):
+    files = Files(check=check, diff=diff)
+    for entry in entries:
+        files.apply(entry)
+    return files
+
+
+def test_a_tree_is_made_once_and_then_reported_unchanged(tmp_path):
+    entries = [
+        {"path": str(tmp_path / "app" / "logs"), "state": "directory", "mode": "0750"},
+        {"path": str(tmp_path / "app" / "app.conf"), "content": "workers = 2\n", "mode": "0640"},
+        {"path": str(tmp_path / "app" / "current"), "state": "link", "src": "releases/1"},
+    ]
+    first = apply(*entries)
+    assert first.changed_paths == [entry["path"] for entry in entries]
+    assert first.created_paths == first.changed_paths
+    assert mode(tmp_path / "app" / "logs") == 0o750
+    assert (tmp_path / "app" / "app.conf").read_text() == "workers = 2\n"
+    assert mode(tmp_path / "app" / "app.conf") == 0o640
+    assert os.readlink(tmp_path / "app" / "current") == "releases/1"
+    assert apply(*entries).changed_paths == []
+
+
+def test_only_what_differs_is_changed_and_reported_with_a_diff(tmp_path):
+    conf, logs = tmp_path / "app.conf", tmp_path / "logs"
+    conf.write_text("workers = 2\n")
+    conf.chmod(0o644)
+    logs.mkdir(mode=0o755)
+    files = apply({"path": str(conf), "content": "workers = 4\n", "mode": "0644"},
+                  {"path": str(logs), "state": "directory", "mode": "0750"}, diff=True)
+    assert files.changed_paths == [str(conf), str(logs)]
+    assert files.created_paths == []
+    assert files.diffs[0]["before"] == "workers = 2\n" and files.diffs[0]["after"] == "workers = 4\n"
+    assert files.diffs[1]["before"] == "mode: 0755\n" and files.diffs[1]["after"] == "mode: 0750\n"
+    assert conf.read_text() == "workers = 4\n"
+    assert mode(logs) == 0o750
+
+
+def test_an_existing_file_keeps_the_mode_the_entry_does_not_give(tmp_path):
+    conf = tmp_path / "app.conf"
+    conf.write_text("old\n")
+    conf.chmod(0o600)
+    apply({"path": str(conf), "content": "new\n"})
+    assert mode(conf) == 0o600
+    apply({"path": str(tmp_path / "new.conf"), "content": "new\n"})
+    assert mode(tmp_path / "new.conf") == 0o644
+
+
+def test_check_mode_reports_and_changes_nothing(tmp_path):
+    conf = tmp_path / "app.conf"
+    conf.write_text("old\n")
+    files = apply({"path": str(conf), "content": "new\n"},
+                  {"path": str(tmp_path / "logs"), "state": "directory"},
+                  {"path": str(tmp_path / "current"), "state": "link", "src": "x"},
+                  {"path": str(conf), "state": "absent"}, check=True)
+    assert len(files.changed_paths) == 4
+    assert conf.read_text() == "old\n"
+    assert sorted(os.listdir(tmp_path)) == ["app.conf"]
+
+
+def test_a_refused_validation_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    conf = tmp_path / "app.conf"
+    conf.write_text("good\n")
+    files = Files()
+    with pytest.raises(FileError, match="refused the new file"):
+        files.apply({"path": str(conf), "content": "bad\n", "validate": "grep -q good %s"})
+    assert files.changed_paths == []
+    assert conf.read_text() == "good\n"
+    assert os.listdir(tmp_path) == ["app.conf"]
+    apply({"path": str(conf), "content": "still good\n", "validate": "grep -q good %s"})
+    assert conf.read_text() == "still good\n"
+
+
+def test_a_link_is_repointed_but_never_replaces_a_file(tmp_path):
+    link = tmp_path / "current"
+    link.symlink_to("releases/1")
+    assert apply({"path": str(link), "state": "link", "src": "releases/2"}).changed_paths == [str(link)]
+    assert os.readlink(link) == "releases/2"
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(FileError, match="other than a link"):
+        apply({"path": str(tmp_path / "plain"), "state": "link", "src": "releases/2"})
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "old.log").write_text("x")
+    forced = apply({"path": str(tmp_path / "plain"), "state": "link", "src": "shared/plain", "force": True},
+                   {"path": str(tmp_path / "logs"), "state": "link", "src": "shared/logs", "force": True})
+    assert forced.changed_paths == [str(tmp_path / "plain"), str(tmp_path / "logs")]
+    assert os.readlink(tmp_path / "plain") == "shared/plain" and os.readlink(tmp_path / "logs") == "shared/logs"
+
+
+def test_absent_removes_files_and_whole_directories(tmp_path):
+    (tmp_path / "old" / "deep").mkdir(parents=True)
+    (tmp_path / "old" / "deep" / "f").write_text("x")
+    (tmp_path / "site").write_text("x")
+    files = apply({"path": str(tmp_path / "old"), "state": "absent"},
+                  {"path": str(tmp_path / "site"), "state": "absent"},
+                  {"path": str(tmp_path / "never"), "state": "absent"})
+    assert files.changed_paths == [str(tmp_path / "old"), str(tmp_path / "site")]
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"state": "file", "mode": "0644"}, "needs its content"),
+    ({"content": "x", "mode": "rw-r--r--"}, "not an octal number"),
+    ({"content": "x", "owner": "no-such-user-here"}, "does not exist"),
+    ({"state": "link"}, "needs src"),
+])
+def test_bad_entries_are_refused_with_what_is_wrong(tmp_path, entry, message):
+    with pytest.raises(FileError, match=message):
+        apply(dict(entry, path=str(tmp_path / "f")))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_file_needs_its_directory(tmp_path):
+    with pytest.raises(FileError, match="directory does not exist"):
+        apply({"path": str(tmp_path / "missing" / "f"), "content": "x"})
+
+
+path_entries = load("plugins/filter/paths.py").path_entries
+
+
+def test_path_entries_put_each_name_under_the_base_with_the_same_attributes():
+    assert path_entries(["logs", "/uploads"], "/opt/shop/shared/", state="directory", mode="0750") == [
+        {"path": "/opt/shop/shared/logs", "state": "directory", "mode": "0750"},
+        {"path": "/opt/shop/shared/uploads", "state": "directory", "mode": "0750"},
+    ]
+    assert path_entries(["/etc/a"], state="absent") == [{"path": "/etc/a", "state": "absent"}]
+    assert path_entries(["logs"], "/opt/shop/releases/1", link_to="/opt/shop/shared", force=True) == [
+        {"path": "/opt/shop/releases/1/logs", "state": "link", "src": "/opt/shop/shared/logs", "force": True}]
+    assert path_entries([80], "/etc/nginx/conf.d", prefix="unknown-", suffix=".conf") == [
+        {"path": "/etc/nginx/conf.d/unknown-80.conf"}]
+    assert path_entries(["shop"], "/etc/supervisor/conf.d", suffix=".conf") == [{"path": "/etc/supervisor/conf.d/shop.conf"}]
+    assert path_entries({"config.py": "SECRET_KEY = 'x'\n"}, "/opt/shop/shared/instance", mode="0640") == [
+        {"path": "/opt/shop/shared/instance/config.py", "content": "SECRET_KEY = 'x'\n", "mode": "0640"},
+    ]
+    with pytest.raises(TypeError):
+        path_entries("logs", "/opt")
