@@ -3,12 +3,16 @@ the bench), a role's defaults as Ansible reads them (every file of defaults/main
 values marked for templating."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import yaml
 from ansible.template import trust_as_template
 
 ROOT = Path(__file__).resolve().parent.parent
+# Plugins import the collection's module_utils by their collection name; the checkout's own link
+# under playbooks/collections makes that name resolve to this tree.
+sys.path.insert(0, str(ROOT / "playbooks" / "collections"))
 
 
 def load(relative):

@@ -3,12 +3,9 @@
 Each is a plain function of its inputs, so tests/test_filters.py checks it without a host.
 """
 
-import re
 import shlex
 
-# Supervisor's states, worst first: a program is as far from running as its worst process.
-SUPERVISOR_STATES = ("FATAL", "BACKOFF", "STARTING", "STOPPING", "STOPPED", "EXITED", "UNKNOWN", "RUNNING")
-
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import supervisor_states
 
 def supervisor_command(argv):
     """A command line supervisor splits back into argv: shell-quoted, with % written as %%
@@ -50,23 +47,6 @@ def supervisor_targets(programs):
     """What supervisorctl is given to act on every process of each program: the name, or
     "name:*" for a program with several processes (supervisor makes those a group)."""
     return [p["name"] + (":*" if int(p.get("numprocs", 1)) > 1 else "") for p in programs]
-
-
-def supervisor_states(lines):
-    """Each program's state from `supervisorctl status` lines ("app  RUNNING  pid 42, ..." or
-    "app.worker:app.worker-0  RUNNING ..."): the worst state of its processes."""
-    states = {}
-    for line in lines:
-        found = re.match(r"^([^ :]+)(?::[^ ]+)? +([A-Z]+)", line)
-        if not found:
-            continue
-        name, state = found.groups()
-        if state not in SUPERVISOR_STATES:
-            state = "UNKNOWN"
-        known = states.get(name)
-        if known is None or SUPERVISOR_STATES.index(state) < SUPERVISOR_STATES.index(known):
-            states[name] = state
-    return states
 
 
 def program_names(programs, states, state):
