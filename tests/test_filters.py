@@ -5,6 +5,7 @@ import shlex
 from project import load
 
 processes = load("plugins/filter/processes.py")
+supervisor = load("plugins/module_utils/supervisor.py")
 
 AWKWARD = ["/opt/shop/bin/run", "sh", "-c", """echo "it's 100% $HOME" \\ `date` && exit 0"""]
 
@@ -44,13 +45,13 @@ def test_a_program_is_as_far_from_running_as_its_worst_process():
         "other                            STOPPED   Not started",
         "garbage",
     ]
-    assert processes.supervisor_states(lines) == {
+    assert supervisor.supervisor_states(lines) == {
         "shop": "RUNNING", "shop.worker": "FATAL", "shop.beat": "STARTING", "other": "STOPPED"}
 
 
 def test_which_programs_run_which_to_start_and_which_failed():
     programs = [{"name": "shop"}, {"name": "shop.worker", "numprocs": 2}, {"name": "shop.beat"}, {"name": "new"}]
-    states = processes.supervisor_states([
+    states = supervisor.supervisor_states([
         "shop                             RUNNING   pid 10, uptime 0:01:00",
         "shop.worker:shop.worker-0        RUNNING   pid 11, uptime 0:01:00",
         "shop.worker:shop.worker-1        FATAL     Exited too quickly",

@@ -5,8 +5,6 @@ Each is a plain function of its inputs, so tests/test_filters.py checks it witho
 
 import shlex
 
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import supervisor_states
-
 def supervisor_command(argv):
     """A command line supervisor splits back into argv: shell-quoted, with % written as %%
     (supervisor expands %(name)s in it)."""
@@ -50,7 +48,8 @@ def supervisor_targets(programs):
 
 
 def program_names(programs, states, state):
-    """The names of the programs whose state (from supervisor_states) is state."""
+    """The names of the programs whose state (as the supervisor_control module reports states) is
+    state."""
     return [p["name"] for p in programs if states.get(p["name"]) == state]
 
 
@@ -91,7 +90,6 @@ class FilterModule:
             "systemd_command": systemd_command,
             "app_process_programs": app_process_programs,
             "supervisor_targets": supervisor_targets,
-            "supervisor_states": supervisor_states,
             "program_names": program_names,
             "programs_not_running": programs_not_running,
             "programs_to_start": programs_to_start,

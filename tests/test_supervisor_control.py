@@ -1,0 +1,203 @@
+"""The module through which the roles control the app's processes
+(plugins/modules/supervisor_control.py), against a real supervisord started for the test, with a
+pre-fork master shaped like gunicorn's: HUP starts a new worker and stops the old one."""
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from project import load
+
+control = load("plugins/modules/supervisor_control.py")
+
+MASTER = textwrap.dedent("""\
+    import signal, subprocess, sys, time
+    def worker():
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)"])
+    workers = [worker()]
+    def reload(*_):
+        workers.append(worker())
+        workers.pop(0).terminate()
+    def stop(*_):
+        for w in workers:
+            w.terminate()
+        sys.exit(0)
+    signal.signal(signal.SIGHUP, reload)
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        time.sleep(1)
+""")
+
+CONFIG = textwrap.dedent("""\
+    [unix_http_server]
+    file=%(here)s/supervisor.sock
+    [supervisord]
+    logfile=%(here)s/supervisord.log
+    pidfile=%(here)s/supervisord.pid
+    [rpcinterface:supervisor]
+    supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+    [supervisorctl]
+    serverurl=unix://%(here)s/supervisor.sock
+    [program:app]
+    command={python} %(here)s/master.py
+    startsecs=1
+    stopasgroup=true
+    [program:worker]
+    command=sleep 1000
+    numprocs=2
+    process_name=%(program_name)s-%(process_num)d
+    startsecs=0
+    [program:idle]
+    command=sleep 1000
+    autostart=false
+""")
+
+
+class Failed(Exception):
+    pass
+
+
+class Module:
+    """What the module's functions use of AnsibleModule."""
+
+    def run_command(self, args, handle_exceptions=True):
+        run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        return run.returncode, run.stdout, run.stderr
+
+    def fail_json(self, **result):
+        raise Failed(result["msg"])
+
+
+@pytest.fixture
+def supervisor(tmp_path):
+    config = tmp_path / "supervisord.conf"
+    config.write_text(CONFIG.format(python=sys.executable))
+    (tmp_path / "master.py").write_text(MASTER)
+    subprocess.run([sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], check=True)
+    sup = control.Supervisor(Module(), [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(config)])
+    try:
+        deadline = time.monotonic() + 30
+        while sup.states().get("app") != "RUNNING" or sup.states().get("worker") != "RUNNING":
+            assert time.monotonic() < deadline, "supervisord did not start its programs"
+            time.sleep(0.2)
+        yield sup
+    finally:
+        sup.ctl("shutdown")
+
+
+def workers_of(sup, name="app"):
+    _, pid = sup.ctl("pid", name)
+    return sorted(
+        int(entry) for entry in os.listdir("/proc")
+        if entry.isdigit() and _parent(entry) == int(pid)
+    )
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    return int(text[text.rindex(")") + 2:].split()[1])
+
+
+def params(**given):
+    return dict(dict(name="app", restart=False, start_stopped=False, leave_changed=False, since=None,
+                     timeout=10), **given)
+
+
+def test_reload_hups_the_master_and_the_wait_sees_its_new_worker(supervisor):
+    before, master = workers_of(supervisor), supervisor.ctl("pid", "app")[1]
+    since = time.time()
+    changed, states, done, _ = control.reload(supervisor, params(), check=False)
+    assert (changed, states["app"], done) == (True, "RUNNING", "reloaded")
+    assert "workers started after" in control.wait_workers(supervisor, params(since=since))
+    assert supervisor.ctl("pid", "app")[1] == master
+    assert workers_of(supervisor) != before
+
+
+def test_the_wait_fails_with_the_program_named_when_no_new_worker_comes(supervisor):
+    with pytest.raises(Failed, match="no gunicorn worker of app started within 1 s"):
+        control.wait_workers(supervisor, params(since=time.time() + 60, timeout=1))
+
+
+def test_reload_by_restart_starts_a_new_master(supervisor):
+    master = supervisor.ctl("pid", "app")[1]
+    changed, _, done, _ = control.reload(supervisor, params(restart=True), check=False)
+    assert (changed, done) == (True, "restarted")
+    assert supervisor.ctl("pid", "app")[1] != master
+
+
+def test_reload_leaves_a_changed_program_to_update(supervisor, tmp_path):
+    config = tmp_path / "supervisord.conf"
+    config.write_text(config.read_text().replace("startsecs=1\n", "startsecs=2\n", 1))
+    before = workers_of(supervisor)
+    changed, _, done, _ = control.reload(supervisor, params(leave_changed=True), check=False)
+    assert (changed, done) == (False, "left to update")
+    assert workers_of(supervisor) == before
+
+
+def test_a_stopped_program_is_left_alone_or_started_when_asked(supervisor):
+    supervisor.ctl("stop", "app")
+    assert control.reload(supervisor, params(), check=False)[:3:2] == (False, "not running")
+    assert supervisor.states(["app"])["app"] == "STOPPED"
+    changed, _, done, _ = control.reload(supervisor, params(start_stopped=True), check=False)
+    assert (changed, done) == (True, "started")
+    assert supervisor.states(["app"])["app"] == "RUNNING"
+
+
+def test_check_mode_changes_nothing(supervisor):
+    before = workers_of(supervisor)
+    assert control.reload(supervisor, params(), check=True)[2] == "would be reloaded"
+    assert control.act(supervisor, "stop", ["worker:*"], check=True)[2] == "would stop"
+    assert workers_of(supervisor) == before
+    assert supervisor.states()["worker"] == "RUNNING"
+
+
+def test_restart_and_stop_act_on_every_process_of_a_group(supervisor):
+    def pids():
+        return sorted(re.findall(r"pid (\d+)", supervisor.ctl("status", "worker:*")[1]))
+
+    before = pids()
+    assert len(before) == 2
+    changed, _, done, _ = control.act(supervisor, "restart", ["worker:*"], check=False)
+    assert (changed, done) == (True, "restarted")
+    assert len(pids()) == 2 and not set(pids()) & set(before)
+    assert control.act(supervisor, "stop", ["worker:*"], check=False)[0] is True
+    assert supervisor.states()["worker"] == "STOPPED"
+    assert control.act(supervisor, "stop", ["worker:*"], check=False)[0] is False
+
+
+def test_a_restart_supervisor_refuses_fails_with_its_answer(supervisor):
+    with pytest.raises(Failed, match="supervisorctl restart no-such-program failed: .*no-such-program"):
+        control.act(supervisor, "restart", ["no-such-program"], check=False)
+
+
+def test_without_supervisor_there_is_nothing_to_stop_or_reload():
+    sup = control.Supervisor(Module(), ["/nonexistent/supervisorctl"])
+    assert control.act(sup, "stop", ["shop"], check=False)[0] is False
+    assert control.reload(sup, params(name="shop"), check=False)[2] == "not running"
+
+
+def test_start_starts_what_is_stopped_and_status_waits_until_it_settles(supervisor):
+    assert supervisor.states()["idle"] == "STOPPED"
+    changed, _, done, _ = control.act(supervisor, "start", ["idle"], check=False)
+    assert (changed, done) == (True, "started")
+    # Killed, app is started again and needs a second in STARTING before it counts as running.
+    supervisor.ctl("signal", "KILL", "app")
+    assert control.status(supervisor)["app"] != "RUNNING"
+    assert control.status(supervisor, settle=True, timeout=20) == {"app": "RUNNING", "worker": "RUNNING",
+                                                                    "idle": "RUNNING"}
+
+
+def test_update_applies_a_changed_program_file(supervisor, tmp_path):
+    config = tmp_path / "supervisord.conf"
+    config.write_text(config.read_text().replace("[program:idle]", "[program:gone]\ncommand=sleep 5\n[program:idle]"))
+    changed, _, done, output = control.act(supervisor, "update", [], check=False)
+    assert (changed, done) == (True, "updated") and "gone: added" in output
+    assert control.act(supervisor, "update", [], check=False)[0] is False
