@@ -44,7 +44,7 @@ CONFIG = textwrap.dedent("""\
     serverurl=unix://%(here)s/supervisor.sock
     [program:app]
     command={python} %(here)s/master.py
-    startsecs=1
+    startsecs=0
     stopasgroup=true
     [program:worker]
     command=sleep 1000
@@ -53,6 +53,10 @@ CONFIG = textwrap.dedent("""\
     startsecs=0
     [program:idle]
     command=sleep 1000
+    autostart=false
+    [program:slow]
+    command=sleep 1000
+    startsecs=1
     autostart=false
 """)
 
@@ -135,7 +139,7 @@ def test_reload_by_restart_starts_a_new_master(supervisor):
 
 def test_reload_leaves_a_changed_program_to_update(supervisor, tmp_path):
     config = tmp_path / "supervisord.conf"
-    config.write_text(config.read_text().replace("startsecs=1\n", "startsecs=2\n", 1))
+    config.write_text(config.read_text().replace("stopasgroup=true", "stopasgroup=false", 1))
     before = workers_of(supervisor)
     changed, _, done, _ = control.reload(supervisor, params(leave_changed=True), check=False)
     assert (changed, done) == (False, "left to update")
@@ -186,18 +190,18 @@ def test_without_supervisor_there_is_nothing_to_stop_or_reload():
 
 def test_start_starts_what_is_stopped_and_status_waits_until_it_settles(supervisor):
     assert supervisor.states()["idle"] == "STOPPED"
-    changed, _, done, _ = control.act(supervisor, "start", ["idle"], check=False)
+    changed, _, done, _ = control.act(supervisor, "start", ["idle", "slow"], check=False)
     assert (changed, done) == (True, "started")
-    # Killed, app is started again and needs a second in STARTING before it counts as running.
-    supervisor.ctl("signal", "KILL", "app")
-    assert control.status(supervisor)["app"] != "RUNNING"
-    assert control.status(supervisor, settle=True, timeout=20) == {"app": "RUNNING", "worker": "RUNNING",
-                                                                    "idle": "RUNNING"}
+    # Killed, slow is started again and needs a second in STARTING before it counts as running.
+    supervisor.ctl("signal", "KILL", "slow")
+    assert control.status(supervisor, ["slow"])["slow"] != "RUNNING"
+    assert control.status(supervisor, settle=True, timeout=20) == {
+        "app": "RUNNING", "worker": "RUNNING", "idle": "RUNNING", "slow": "RUNNING"}
 
 
 def test_update_applies_a_changed_program_file(supervisor, tmp_path):
     config = tmp_path / "supervisord.conf"
-    config.write_text(config.read_text().replace("[program:idle]", "[program:gone]\ncommand=sleep 5\n[program:idle]"))
+    config.write_text(config.read_text().replace("[program:idle]", "[program:new]\ncommand=sleep 5\n[program:idle]"))
     changed, _, done, output = control.act(supervisor, "update", [], check=False)
-    assert (changed, done) == (True, "updated") and "gone: added" in output
+    assert (changed, done) == (True, "updated") and "new: added" in output
     assert control.act(supervisor, "update", [], check=False)[0] is False
