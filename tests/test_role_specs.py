@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import yaml
 from project import ROOT, load, role_defaults
 
 ROLES = ("nginx", "gunicorn", "supervisor")
@@ -94,3 +95,15 @@ def test_role_defaults_are_documented_in_the_readme(role):
     readme = (ROOT / "docs" / "variables.md").read_text()
     for name in defaults(role):
         assert f"`{name}`" in readme, name
+
+
+def test_every_module_documents_itself_in_yaml_ansible_can_read():
+    import ast
+
+    for path in sorted((ROOT / "plugins" / "modules").glob("*.py")):
+        texts = {node.targets[0].id: node.value.value for node in ast.parse(path.read_text()).body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("DOCUMENTATION", "RETURN")}
+        assert set(texts) == {"DOCUMENTATION", "RETURN"}, path.name
+        documentation = yaml.safe_load(texts["DOCUMENTATION"])
+        assert documentation["module"] == path.stem, path.name
+        assert yaml.safe_load(texts["RETURN"]), path.name
