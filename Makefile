@@ -12,7 +12,7 @@ export MOLECULE_IMAGE ?= pyweb-deploy/debian:$(DISTRO)
 PLATFORM_SUITES := $(if $(PYWEB_BULLSEYE_IMAGE),,bullseye) $(if $(PYWEB_TRIXIE_IMAGE),,trixie)
 DEMO_PORT ?= 8081
 
-.PHONY: help venv docker images lint unit molecule installed test demo demo-clean bench build clean
+.PHONY: help venv docker images lint unit molecule installed test demo demo-clean bench bench-converge build clean
 
 help:
 	@echo "make demo   - deploy the stack into a container and fetch its page through port 81"
@@ -67,6 +67,10 @@ demo: venv images
 # Throughput, redeploys under load, slow clients and converge time, in a fresh container.
 bench: venv images
 	$(BIN)/python bench/bench.py
+
+# Only the converge times (fresh and no-op run, and the floor), into bench/converge.json.
+bench-converge: venv images
+	$(BIN)/python bench/bench.py --converge-only --json bench/converge.json
 
 demo-clean:
 	-docker rm -f pyweb-demo

@@ -300,6 +300,8 @@ class Bench:
             log("converge: no-op run")
             noop = self.playbook("playbooks/site.yml")
             results = {"machine": self.machine(), "converge": {"floor": floor, "fresh": fresh, "noop": noop}}
+            if self.args.converge_only:
+                return results
             self.install_seed_site()
             results["throughput"] = self.throughput()
             results["redeploy"] = self.redeploys()
@@ -316,6 +318,25 @@ def table(results):
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), kernel {m['kernel']}; target {m['target']} in a "
         f"container ({m['image']}), nginx {m['nginx']}, gunicorn {m['gunicorn']}; {m['date']}.",
         f"Load: {m['load']}.",
+    ]
+    if "throughput" in results:
+        lines += throughput_lines(results)
+    c = results["converge"]
+    lines.append(
+        f"Converge: fresh run {c['fresh']['seconds']} s, no-op re-run {c['noop']['seconds']} s "
+        f"(changed={c['noop']['changed']}); a run of one task against the same container (the floor) "
+        f"{c['floor']['seconds']} s."
+    )
+    if c["fresh"]["slowest_tasks"]:
+        lines.append("Slowest tasks of the fresh run: " + "; ".join(
+            f"{t['task']} {t['seconds']:.1f} s" for t in c["fresh"]["slowest_tasks"][:5]
+        ) + ".")
+    return "\n".join(lines)
+
+
+def throughput_lines(results):
+    """The throughput, CPU, redeploy and slow-client tables of a full run."""
+    lines = [
         "",
         "| path | req/s | p50 ms | p99 ms | errors | × direct |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -372,17 +393,7 @@ def table(results):
         f"{s['with_slow_clients']['p99_ms']:.2f} ms with them ({s['p99_ratio']:.2f}×), "
         f"errors {s['with_slow_clients']['errors']}.",
     ]
-    c = results["converge"]
-    lines.append(
-        f"Converge: fresh run {c['fresh']['seconds']} s, no-op re-run {c['noop']['seconds']} s "
-        f"(changed={c['noop']['changed']}); a run of one task against the same container (the floor) "
-        f"{c['floor']['seconds']} s."
-    )
-    if c["fresh"]["slowest_tasks"]:
-        lines.append("Slowest tasks of the fresh run: " + "; ".join(
-            f"{t['task']} {t['seconds']:.1f} s" for t in c["fresh"]["slowest_tasks"][:5]
-        ) + ".")
-    return "\n".join(lines)
+    return lines
 
 
 def main():
@@ -395,6 +406,8 @@ def main():
     parser.add_argument("--slow-connections", type=int, default=300)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--keep", action="store_true", help="leave the container running")
+    parser.add_argument("--converge-only", action="store_true",
+                        help="measure only the fresh and no-op runs (a few minutes instead of ten)")
     args = parser.parse_args()
     if not 1 <= args.seconds <= 60:
         raise SystemExit("bench: --seconds must be between 1 and 60")

@@ -60,3 +60,16 @@ def test_errors_and_units_are_counted():
 def test_a_report_without_figures_is_an_error():
     with pytest.raises(ValueError, match="Requests/sec|requests in"):
         bench.parse_wrk("unable to connect to 127.0.0.1:81 Connection refused\n")
+
+
+def test_a_converge_only_run_prints_its_converge_line():
+    machine = dict(cpus=2, cpu="x", kernel="6", target="Debian 12", image="img", nginx="1.22",
+                   gunicorn="23.0.0", date="today", load="none")
+    run = {"seconds": 12.3, "changed": 0, "slowest_tasks": []}
+    text = bench.table({"machine": machine, "converge": {
+        "floor": dict(run, seconds=1.1), "fresh": dict(run, seconds=48.0, changed=27,
+                                                       slowest_tasks=[{"task": "Build", "seconds": 6.5}]),
+        "noop": run}})
+    assert "fresh run 48.0 s, no-op re-run 12.3 s (changed=0)" in text
+    assert "(the floor) 1.1 s" in text and "Build 6.5 s" in text
+    assert "req/s" not in text
