@@ -131,6 +131,10 @@ def test_bad_entries_are_refused_with_what_is_wrong(tmp_path, entry, message):
 def test_a_file_needs_its_directory(tmp_path):
     with pytest.raises(FileError, match="directory does not exist"):
         apply({"path": str(tmp_path / "missing" / "f"), "content": "x"})
+    # In check mode, an earlier task of the same run would have made the directory.
+    files = apply({"path": str(tmp_path / "missing" / "f"), "content": "x"}, check=True)
+    assert files.created_paths == [str(tmp_path / "missing" / "f")]
+    assert os.listdir(tmp_path) == []
 
 
 path_entries = load("plugins/filter/paths.py").path_entries

@@ -210,7 +210,9 @@ class Files:
                     _set_attributes(path, entry)
             return
         if not os.path.isdir(os.path.dirname(path)):
-            raise FileError("its directory does not exist")
+            # In check mode an earlier task of the same run would have made it.
+            if not self.check:
+                raise FileError("its directory does not exist")
         # Owner and group are looked up even in check mode, so a wrong name fails there too,
         # unless an earlier task of the same run would have created it.
         try:
