@@ -317,10 +317,9 @@ def table(results):
     lines = [
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), kernel {m['kernel']}; target {m['target']} in a "
         f"container ({m['image']}), nginx {m['nginx']}, gunicorn {m['gunicorn']}; {m['date']}.",
-        f"Load: {m['load']}.",
     ]
     if "throughput" in results:
-        lines += throughput_lines(results)
+        lines += [f"Load: {m['load']}."] + throughput_lines(results)
     c = results["converge"]
     lines.append(
         f"Converge: fresh run {c['fresh']['seconds']} s, no-op re-run {c['noop']['seconds']} s "

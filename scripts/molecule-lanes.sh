@@ -18,7 +18,7 @@ rm -rf "$work"
 mkdir -p "$work/logs"
 
 # Longest first (times of a full run), so the lanes end close together; new scenarios go last.
-known=(apps releases sources cluster roles default platforms socket check)
+known=(releases cluster sources apps socket default roles platforms check)
 if [ $# -gt 0 ]; then
   scenarios=("$@")
 else
