@@ -9,7 +9,7 @@ import pytest
 from project import load
 
 files_module = load("plugins/modules/files.py")
-Files, FileError = files_module.Files, files_module.FileError
+Files, FileError, expand = files_module.Files, files_module.FileError, files_module.expand
 
 
 def mode(path):
@@ -137,22 +137,45 @@ def test_a_file_needs_its_directory(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-path_entries = load("plugins/filter/paths.py").path_entries
+paths = load("plugins/filter/paths.py")
 
 
-def test_path_entries_put_each_name_under_the_base_with_the_same_attributes():
-    assert path_entries(["logs", "/uploads"], "/opt/shop/shared/", state="directory", mode="0750") == [
-        {"path": "/opt/shop/shared/logs", "state": "directory", "mode": "0750"},
-        {"path": "/opt/shop/shared/uploads", "state": "directory", "mode": "0750"},
-    ]
-    assert path_entries(["/etc/a"], state="absent") == [{"path": "/etc/a", "state": "absent"}]
-    assert path_entries(["logs"], "/opt/shop/releases/1", link_to="/opt/shop/shared", force=True) == [
-        {"path": "/opt/shop/releases/1/logs", "state": "link", "src": "/opt/shop/shared/logs", "force": True}]
-    assert path_entries([80], "/etc/nginx/conf.d", prefix="unknown-", suffix=".conf") == [
-        {"path": "/etc/nginx/conf.d/unknown-80.conf"}]
-    assert path_entries(["shop"], "/etc/supervisor/conf.d", suffix=".conf") == [{"path": "/etc/supervisor/conf.d/shop.conf"}]
-    assert path_entries({"config.py": "SECRET_KEY = 'x'\n"}, "/opt/shop/shared/instance", mode="0640") == [
+def test_paths_under_put_each_name_in_the_directory_between_prefix_and_suffix():
+    assert paths.paths_under(["logs", "/uploads"], "/opt/shop/shared/") == [
+        "/opt/shop/shared/logs", "/opt/shop/shared/uploads"]
+    assert paths.paths_under([80, 443], "/etc/nginx/conf.d", prefix="unknown-", suffix=".conf") == [
+        "/etc/nginx/conf.d/unknown-80.conf", "/etc/nginx/conf.d/unknown-443.conf"]
+    assert paths.paths_under(["shop"], suffix=".conf") == ["shop.conf"]
+    with pytest.raises(TypeError):
+        paths.paths_under("logs", "/opt")
+
+
+def test_path_entries_give_each_named_content_a_file_with_the_same_attributes():
+    assert paths.path_entries({"config.py": "SECRET_KEY = 'x'\n"}, "/opt/shop/shared/instance", mode="0640") == [
         {"path": "/opt/shop/shared/instance/config.py", "content": "SECRET_KEY = 'x'\n", "mode": "0640"},
     ]
+    assert paths.path_entries({"shop": "[program:shop]\n"}, "/etc/supervisor/conf.d", suffix=".conf") == [
+        {"path": "/etc/supervisor/conf.d/shop.conf", "content": "[program:shop]\n"}]
     with pytest.raises(TypeError):
-        path_entries("logs", "/opt")
+        paths.path_entries(["config.py"], "/opt")
+
+
+def test_entries_with_several_paths_are_one_entry_each_and_skipped_ones_are_left_out():
+    entries = [
+        {"paths": ["/a", "/b"], "state": "directory", "mode": "0750", "skip": False},
+        {"path": "/c", "state": "absent", "skip": True},
+        {"path": "/d", "content": "x"},
+    ]
+    assert expand(entries) == [
+        {"path": "/a", "state": "directory", "mode": "0750"},
+        {"path": "/b", "state": "directory", "mode": "0750"},
+        {"path": "/d", "content": "x"},
+    ]
+    assert expand([{"paths": [], "state": "absent"}]) == []
+    assert expand([{"paths": ["/r/1/logs", "/r/1/instance"], "state": "link", "src_dir": "/shared/", "force": True}]) == [
+        {"path": "/r/1/logs", "state": "link", "src": "/shared/logs", "force": True},
+        {"path": "/r/1/instance", "state": "link", "src": "/shared/instance", "force": True}]
+    with pytest.raises(FileError, match="entry 1 needs either path or paths"):
+        expand([{"path": "/a", "paths": ["/b"]}])
+    with pytest.raises(FileError, match="entry 2 needs either path or paths"):
+        expand([{"path": "/a"}, {"state": "absent"}])

@@ -1,27 +1,24 @@
-"""Entries for the files module (plugins/modules/files.py) made from a list of names."""
+"""Paths and entries for the files module (plugins/modules/files.py), made from names."""
 
 
-def path_entries(names, base="", suffix="", prefix="", link_to="", **attributes):
-    """One entry per name, under base when given, each with the same state, owner, group and mode:
-    ['logs', 'uploads'] | pyweb.deploy.path_entries('/opt/shop/shared', state='directory').
-    A mapping of names to contents gives files with those contents; prefix and suffix go around
-    every name; link_to makes each a link to the same name in that directory."""
-    if isinstance(names, str):
-        raise TypeError("path_entries needs a list of names, not one string")
+def paths_under(names, base="", prefix="", suffix=""):
+    """Each name as a path in base, between prefix and suffix:
+    [80, 443] | pyweb.deploy.paths_under('/etc/nginx/conf.d', prefix='site-', suffix='.conf')."""
+    if isinstance(names, (str, dict)):
+        raise TypeError("paths_under needs a list of names")
     directory = base.rstrip("/") + "/" if base else ""
-    contents = names if isinstance(names, dict) else {}
-    entries = []
-    for name in names:
-        path = (directory + prefix + str(name).lstrip("/") if directory else prefix + str(name)) + suffix
-        entry = dict(attributes, path=path)
-        if link_to:
-            entry.update(state="link", src=link_to.rstrip("/") + "/" + str(name).lstrip("/"))
-        if name in contents:
-            entry["content"] = contents[name]
-        entries.append(entry)
-    return entries
+    return [directory + prefix + str(name).lstrip("/") + suffix for name in names]
+
+
+def path_entries(contents, base="", suffix="", **attributes):
+    """One file entry per name of a mapping of names to contents, in base, each with the same
+    owner, group and mode: {'config.py': '...'} | pyweb.deploy.path_entries('/opt/shop/instance')."""
+    if not isinstance(contents, dict):
+        raise TypeError("path_entries needs a mapping of names to contents")
+    paths = paths_under(list(contents), base, suffix=suffix)
+    return [dict(attributes, path=path, content=contents[name]) for path, name in zip(paths, contents)]
 
 
 class FilterModule:
     def filters(self):
-        return {"path_entries": path_entries}
+        return {"paths_under": paths_under, "path_entries": path_entries}

@@ -22,9 +22,17 @@ options:
     required: true
     suboptions:
       path:
-        description: Absolute path of the directory, file or link.
+        description: Absolute path of the directory, file or link. Give it or I(paths).
         type: path
-        required: true
+      paths:
+        description: Several absolute paths brought into the same state, with the same owner,
+          group and mode, in the order given.
+        type: list
+        elements: path
+      skip:
+        description: Leave the entry out, e.g. C("{{ not tls }}") for what only some runs need.
+        type: bool
+        default: false
       state:
         description:
           - C(directory) makes it and its missing parents (parents get root's default mode).
@@ -40,6 +48,10 @@ options:
         type: str
       src:
         description: Where a link points.
+        type: str
+      src_dir:
+        description: For links given as I(paths), the directory each points into, to the entry of
+          the link's own name.
         type: str
       owner:
         description: Owner of a directory or file; left as it is when not given.
@@ -309,13 +321,34 @@ def _name(lookup, number):
         return str(number)
 
 
+def expand(entries):
+    """The entries to apply: skipped ones left out, one per path of an entry with paths."""
+    expanded = []
+    for index, entry in enumerate(entries):
+        if entry.get("skip"):
+            continue
+        given = [entry.get("path")] if entry.get("path") else []
+        if (entry.get("path") is None) == (entry.get("paths") is None):
+            raise FileError(f"entry {index + 1} needs either path or paths")
+        for path in given or entry["paths"]:
+            one = {key: value for key, value in entry.items() if key not in ("paths", "skip", "src_dir")}
+            one["path"] = path
+            if entry.get("src_dir"):
+                one["src"] = entry["src_dir"].rstrip("/") + "/" + os.path.basename(path)
+            expanded.append(one)
+    return expanded
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=dict(
-            path=dict(type="path", required=True),
+            path=dict(type="path"),
+            paths=dict(type="list", elements="path"),
+            skip=dict(type="bool", default=False),
             state=dict(type="str", choices=["directory", "file", "link", "absent"], default="file"),
             content=dict(type="str"),
             src=dict(type="str"),
+            src_dir=dict(type="str"),
             owner=dict(type="str"),
             group=dict(type="str"),
             mode=dict(type="str"),
@@ -325,7 +358,11 @@ def main():
         supports_check_mode=True,
     )
     files = Files(check=module.check_mode, diff=module._diff)
-    for entry in module.params["files"]:
+    try:
+        entries = expand(module.params["files"])
+    except FileError as error:
+        module.fail_json(msg=str(error))
+    for entry in entries:
         try:
             files.apply(entry)
         except (FileError, OSError) as error:
