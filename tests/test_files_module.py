@@ -179,3 +179,10 @@ def test_entries_with_several_paths_are_one_entry_each_and_skipped_ones_are_left
         expand([{"path": "/a", "paths": ["/b"]}])
     with pytest.raises(FileError, match="entry 2 needs either path or paths"):
         expand([{"path": "/a"}, {"state": "absent"}])
+
+
+def test_missing_parents_of_a_directory_get_its_mode_and_existing_ones_stay(tmp_path):
+    tmp_path.chmod(0o711)
+    apply({"path": str(tmp_path / "shared" / "logs"), "state": "directory", "mode": "0750"})
+    assert mode(tmp_path / "shared") == 0o750 and mode(tmp_path / "shared" / "logs") == 0o750
+    assert mode(tmp_path) == 0o711

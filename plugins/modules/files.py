@@ -35,7 +35,8 @@ options:
         default: false
       state:
         description:
-          - C(directory) makes it and its missing parents (parents get root's default mode).
+          - C(directory) makes it and its missing parents, which get the same owner, group and
+            mode.
           - C(file) writes I(content) when it differs.
           - C(link) makes a symbolic link to I(src); an existing link is pointed there, anything
             else in the way is an error.
@@ -197,8 +198,15 @@ class Files:
             self._changed(path, "(absent)\n", "directory\n", created=True)
             _mode(entry.get("mode"))
             if not self.check:
+                # Parents made here get the same owner, group and mode, as Ansible's file module
+                # gives them.
+                made, parent = [], path
+                while not os.path.lexists(parent):
+                    made.append(parent)
+                    parent = os.path.dirname(parent)
                 os.makedirs(path)
-                _set_attributes(path, entry)
+                for directory in reversed(made):
+                    _set_attributes(directory, entry)
             return
         changes = attribute_changes(info, entry)
         if changes:
