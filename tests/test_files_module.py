@@ -186,3 +186,15 @@ def test_missing_parents_of_a_directory_get_its_mode_and_existing_ones_stay(tmp_
     apply({"path": str(tmp_path / "shared" / "logs"), "state": "directory", "mode": "0750"})
     assert mode(tmp_path / "shared") == 0o750 and mode(tmp_path / "shared" / "logs") == 0o750
     assert mode(tmp_path) == 0o711
+
+
+def test_a_file_with_the_right_content_only_gets_its_mode_fixed(tmp_path):
+    conf = tmp_path / "app.conf"
+    conf.write_text("workers = 2\n")
+    conf.chmod(0o644)
+    entry = {"path": str(conf), "content": "workers = 2\n", "mode": "0640"}
+    files = apply(entry, diff=True)
+    assert files.changed_paths == [str(conf)] and files.created_paths == []
+    assert files.diffs[0]["before"] == "mode: 0644\n" and files.diffs[0]["after"] == "mode: 0640\n"
+    assert mode(conf) == 0o640 and conf.read_text() == "workers = 2\n"
+    assert apply(entry).changed_paths == []

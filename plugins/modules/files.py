@@ -208,6 +208,10 @@ class Files:
                 for directory in reversed(made):
                     _set_attributes(directory, entry)
             return
+        self._fix_attributes(path, info, entry)
+
+    def _fix_attributes(self, path, info, entry):
+        """Owner, group and mode of something that is already what the entry wants."""
         changes = attribute_changes(info, entry)
         if changes:
             self._changed(path, *self._attribute_diff(info, entry, changes))
@@ -223,11 +227,7 @@ class Files:
             raise FileError("something other than a regular file is in the way")
         before = _read(path) if info is not None else None
         if before == content:
-            changes = attribute_changes(info, entry)
-            if changes:
-                self._changed(path, *self._attribute_diff(info, entry, changes))
-                if not self.check:
-                    _set_attributes(path, entry)
+            self._fix_attributes(path, info, entry)
             return
         if not os.path.isdir(os.path.dirname(path)):
             # In check mode an earlier task of the same run would have made it.
