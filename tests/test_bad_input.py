@@ -50,7 +50,7 @@ CASES = [
     ({"gunicorn_environment": {"1BAD": "x"}}, 'gunicorn_environment names must be letters'),
     ({"gunicorn_bind_unix_socket": True, "gunicorn_socket_path": "/var/run/app.sock"},
      'gunicorn_socket_path must be a file in a directory of its own under /run'),
-    ({"gunicorn_keepalive": 30}, "gunicorn_keepalive (30) must be longer than nginx_upstream_keepalive_timeout"),
+    ({"gunicorn_keepalive": 3}, "gunicorn_keepalive (3) must be longer than nginx_upstream_keepalive_timeout"),
     # Set for one role alone where pyweb_app_port sets both: nginx would proxy to nothing.
     ({"gunicorn_bind_port": 8001}, "nginx proxies to 127.0.0.1:5000 but gunicorn listens on 127.0.0.1:8001"),
     ({"nginx_listen_port": 0}, "nginx_listen_port must be a port from 1 to 65535; got 0"),

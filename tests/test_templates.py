@@ -57,7 +57,7 @@ def test_gunicorn_config_from_the_defaults(tmp_path):
     # One worker per CPU the process may run on.
     assert settings["workers"] == len(os.sched_getaffinity(0))
     assert settings["daemon"] is False and settings["preload_app"] is False
-    assert settings["keepalive"] == 75
+    assert settings["keepalive"] == 10
     assert settings["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert settings["errorlog"] == "/var/log/flask_hello/error.log"
     assert "raw_env" not in settings

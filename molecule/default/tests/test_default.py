@@ -91,6 +91,27 @@ def test_gunicorn_outlives_nginx_idle_upstream_connections(host):
     assert re.search(r"^preload_app = False$", conf, re.M)
 
 
+def test_a_restart_after_traffic_does_not_wait_out_the_graceful_timeout(host):
+    """nginx's idle connections to gunicorn close within seconds, so a stopping gunicorn has none
+    left to wait for: its workers exit by themselves well before gunicorn_graceful_timeout, when
+    the master would kill them."""
+    log = f"/var/log/{APP}/error.log"
+    graceful = int(re.search(r"^graceful_timeout = (\d+)$",
+                             host.file(f"/opt/{APP}/gunicorn.conf.py").content_string, re.M).group(1))
+    for _ in range(10):
+        get(host)
+    lines_before = int(host.check_output("wc -l < %s", log))
+    host.check_output("supervisorctl restart %s", APP)
+    since = host.check_output("tail -n +%s %s", str(lines_before + 1), log)
+
+    def when(event):
+        line = next(line for line in since.splitlines() if event in line)
+        return time.mktime(time.strptime(line[1:20], "%Y-%m-%d %H:%M:%S"))
+
+    assert when("Shutting down: Master") - when("Handling signal: term") < graceful / 2, since
+    assert get(host)[1] == HELLO
+
+
 def test_nginx_config_passes_its_own_check(host):
     assert host.run("nginx -t").rc == 0
 
