@@ -2,6 +2,7 @@
 directory tree: what it changes, what it reports, and that check mode and a refused validation
 leave everything as it was."""
 import os
+import pathlib
 import stat
 
 import pytest
@@ -89,6 +90,22 @@ def test_a_refused_validation_leaves_the_old_file_and_no_temporary_file(tmp_path
     assert conf.read_text() == "still good\n"
 
 
+def test_a_backup_keeps_the_replaced_file_and_only_that(tmp_path):
+    site = tmp_path / "site"
+    entry = {"path": str(site), "content": "new\n", "backup": True}
+    files = apply(entry)  # a new file has nothing to keep
+    assert files.backups == {} and files.created_paths == [str(site)]
+    site.write_text("old\n")
+    files = apply(entry)
+    backup = files.backups[str(site)]
+    assert site.read_text() == "new\n"
+    assert pathlib.Path(backup).read_text() == "old\n" and backup.startswith(str(site) + ".")
+    assert apply(entry).backups == {}  # unchanged: nothing replaced
+    site.write_text("old again\n")
+    assert apply(entry, check=True).backups == {} and site.read_text() == "old again\n"
+    assert sorted(os.listdir(tmp_path)) == ["site", os.path.basename(backup)]
+
+
 def test_a_link_is_repointed_but_never_replaces_a_file(tmp_path):
     link = tmp_path / "current"
     link.symlink_to("releases/1")
@@ -148,6 +165,16 @@ def test_paths_under_put_each_name_in_the_directory_between_prefix_and_suffix():
     assert paths.paths_under(["shop"], suffix=".conf") == ["shop.conf"]
     with pytest.raises(TypeError):
         paths.paths_under("logs", "/opt")
+
+
+def test_files_named_for_ports_no_site_listens_on_are_the_unused_ones():
+    files = [f"/etc/nginx/conf.d/pyweb-unknown-hosts-{port}.conf" for port in (80, 443, 8443)]
+    assert paths.files_of_unused_ports(files, ["80", "443", "443"]) == [files[2]]
+    assert paths.files_of_unused_ports(files, [80, 8443]) == [files[1]]
+    assert paths.files_of_unused_ports(files, []) == files
+    assert paths.files_of_unused_ports(["/etc/nginx/conf.d/no-port.conf"], []) == []
+    with pytest.raises(TypeError):
+        paths.files_of_unused_ports(files[0], [])
 
 
 def test_path_entries_give_each_named_content_a_file_with_the_same_attributes():

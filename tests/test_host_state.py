@@ -65,3 +65,51 @@ def test_the_real_dpkg_answers_in_the_format_read():
     if subprocess.run(["sh", "-c", "command -v dpkg-query"], capture_output=True).returncode != 0:
         pytest.skip("no dpkg-query on this machine")
     assert state.package_states(["dpkg", "no-such-package-here"]) == {"dpkg": True, "no-such-package-here": False}
+
+
+def test_grep_returns_what_the_lines_say_through_links(tmp_path):
+    (tmp_path / "available").mkdir()
+    (tmp_path / "enabled").mkdir()
+    (tmp_path / "available" / "shop").write_text("server {\n    listen 81;\n    listen 443 ssl;\n}\n")
+    (tmp_path / "available" / "blog").write_text("server {\n  listen [::]:8080;\n  # listen 9 ;\n}\n")
+    (tmp_path / "enabled" / "shop").symlink_to(tmp_path / "available" / "shop")
+    (tmp_path / "enabled" / "gone").symlink_to(tmp_path / "available" / "gone")  # dangling
+    assert state.grep_files(str(tmp_path / "enabled" / "*"), r"^ *listen +([0-9]+)") == ["81", "443"]
+    assert state.grep_files(str(tmp_path / "available" / "*"), r"^ *listen +([0-9]+)") == ["81", "443"]
+    assert state.grep_files(str(tmp_path / "available" / "*"), r"listen") == ["listen", "listen", "listen", "listen"]
+
+
+def test_services_are_enabled_and_active_only_when_systemd_says_so():
+    def systemctl(argv, **_):
+        assert argv[:3] == ["systemctl", "show", "--property=Id,UnitFileState,ActiveState"]
+        assert argv[3:] == ["nginx.service", "nosuch.service", "supervisor.service", "shop.timer"]
+        return subprocess.CompletedProcess(argv, 0, stdout=(
+            "Id=nginx.service\nActiveState=active\nUnitFileState=enabled\n\n"
+            "Id=nosuch.service\nActiveState=inactive\nUnitFileState=\n\n"
+            "Id=supervisor.service\nActiveState=failed\nUnitFileState=enabled\n\n"
+            "Id=shop.timer\nActiveState=active\nUnitFileState=disabled\n"), stderr="")
+
+    assert state.service_states(["nginx", "nosuch", "supervisor", "shop.timer"], run=systemctl) == {
+        "nginx": {"enabled": True, "active": True},
+        "nosuch": {"enabled": False, "active": False},
+        "supervisor": {"enabled": True, "active": False},
+        "shop.timer": {"enabled": False, "active": True}}
+
+
+def test_without_systemd_no_service_runs():
+    def failing(argv, **_):
+        return subprocess.CompletedProcess(argv, 1, stdout="", stderr="System has not been booted with systemd\n")
+
+    def missing(argv, **_):
+        raise FileNotFoundError(argv[0])
+
+    for run in (failing, missing):
+        assert state.service_states(["nginx"], run=run) == {"nginx": {"enabled": False, "active": False}}
+
+
+def test_users_and_groups_are_read_from_the_system():
+    root = state.user_state("root")
+    assert root["exists"] and root["home"] == "/root" and root["group"] == "root"
+    assert state.user_state("no-such-user-here") == {"exists": False}
+    assert state.group_state("root") == {"exists": True, "gid": 0}
+    assert state.group_state("no-such-group-here") == {"exists": False}

@@ -1,5 +1,8 @@
 """Paths and entries for the files module (plugins/modules/files.py), made from names."""
 
+import os
+import re
+
 
 def paths_under(names, base="", prefix="", suffix=""):
     """Each name as a path in base, between prefix and suffix:
@@ -19,6 +22,21 @@ def path_entries(contents, base="", suffix="", **attributes):
     return [dict(attributes, path=path, content=contents[name]) for path, name in zip(paths, contents)]
 
 
+def files_of_unused_ports(paths, ports):
+    """Of files named for a port (the first number in the file's name, e.g.
+    pyweb-unknown-hosts-8443.conf), those whose port is not among ports."""
+    if isinstance(paths, (str, dict)):
+        raise TypeError("files_of_unused_ports needs a list of paths")
+    used = {str(port) for port in ports}
+    unused = []
+    for path in paths:
+        numbers = re.findall(r"[0-9]+", os.path.basename(path))
+        if numbers and numbers[0] not in used:
+            unused.append(path)
+    return unused
+
+
 class FilterModule:
     def filters(self):
-        return {"paths_under": paths_under, "path_entries": path_entries}
+        return {"paths_under": paths_under, "path_entries": path_entries,
+                "files_of_unused_ports": files_of_unused_ports}

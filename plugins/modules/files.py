@@ -71,6 +71,11 @@ options:
         description: Command that checks a new file before it is moved in place; C(%s) is the new
           file's path. A non-zero exit fails the task and leaves the destination as it was.
         type: str
+      backup:
+        description: Keep the file a new content replaces, beside it (C(<path>.<pid>.<time>~)), so
+          that a later step can put it back; I(backups) says where.
+        type: bool
+        default: false
 author: pyweb.deploy maintainers
 """
 
@@ -85,6 +90,10 @@ created_paths:
   type: list
   elements: str
   returned: always
+backups:
+  description: For each file replaced with I(backup), the path of the previous file.
+  type: dict
+  returned: always
 """
 
 import grp
@@ -94,6 +103,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import time
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -173,6 +183,7 @@ class Files:
         self.want_diff = diff
         self.changed_paths = []
         self.created_paths = []
+        self.backups = {}
         self.diffs = []
 
     def _changed(self, path, before=None, after=None, created=False):
@@ -261,6 +272,11 @@ class Files:
             _set_attributes(temporary, wanted)
             if entry.get("validate"):
                 self._validate(entry["validate"], temporary)
+            if entry.get("backup") and info is not None:
+                # A second name for the file being replaced: the rename below leaves it there.
+                backup = "%s.%d.%s~" % (path, os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+                os.link(path, backup)
+                self.backups[path] = backup
             os.rename(temporary, path)
             self._changed(path, shown, entry["content"], created=before is None)
         finally:
@@ -362,6 +378,7 @@ def main():
             mode=dict(type="str"),
             force=dict(type="bool", default=False),
             validate=dict(type="str"),
+            backup=dict(type="bool", default=False),
         ))),
         supports_check_mode=True,
     )
@@ -375,9 +392,9 @@ def main():
             files.apply(entry)
         except (FileError, OSError) as error:
             module.fail_json(msg=f"{entry['path']}: {error}", changed=bool(files.changed_paths),
-                             changed_paths=files.changed_paths)
+                             changed_paths=files.changed_paths, backups=files.backups)
     result = dict(changed=bool(files.changed_paths), changed_paths=files.changed_paths,
-                  created_paths=files.created_paths)
+                  created_paths=files.created_paths, backups=files.backups)
     if module._diff:
         result["diff"] = files.diffs
     module.exit_json(**result)

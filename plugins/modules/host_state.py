@@ -7,8 +7,9 @@ short_description: Packages, paths, links and files a role looks at, in one read
 description:
   - Answers the questions a role asks before it acts, which would otherwise each be a task of
     their own and a round trip to the host. It says which Debian packages are installed, whether
-    paths exist and where links point, and which files match a pattern (and which of those hold a
-    line matching a regular expression).
+    paths exist and where links point, which files match a pattern (and which of those hold a
+    line matching a regular expression), what lines of files say, whether systemd services are
+    enabled and running, and what users and groups exist.
   - Read-only; runs in check mode too.
 options:
   packages:
@@ -35,6 +36,36 @@ options:
       contains:
         description: A Python regular expression searched in each file's content, line by line.
         type: str
+  grep:
+    description: Shell patterns of files, each with a regular expression; every match of it in
+      those files' lines is returned (the first group's text when it has groups).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      pattern:
+        description: A shell pattern; links to files are followed.
+        type: str
+        required: true
+      regex:
+        description: A Python regular expression.
+        type: str
+        required: true
+  services:
+    description: systemd services to ask about, in one C(systemctl show).
+    type: list
+    elements: str
+    default: []
+  users:
+    description: Users to look up.
+    type: list
+    elements: str
+    default: []
+  groups:
+    description: Groups to look up.
+    type: list
+    elements: str
+    default: []
   distribution:
     description: Also return the distribution's name and major version from /etc/os-release.
     type: bool
@@ -56,6 +87,24 @@ globs:
     C(contains)).
   type: list
   returned: always
+grep:
+  description: For each entry of I(grep), in order, the list of matches in the sorted files.
+  type: list
+  returned: always
+services:
+  description: For each service asked, C(enabled) (its unit file state is C(enabled)) and
+    C(active) (it is running). A service systemd does not know is neither.
+  type: dict
+  returned: always
+users:
+  description: For each user asked, C(exists), and when it does C(group) (the primary group's
+    name), C(home) and C(shell).
+  type: dict
+  returned: always
+groups:
+  description: For each group asked, C(exists), and when it does C(gid).
+  type: dict
+  returned: always
 distribution:
   description: With I(distribution), C(distribution) (Debian, Ubuntu) and
     C(distribution_major_version), as Ansible's facts name them.
@@ -64,7 +113,9 @@ distribution:
 """
 
 import glob
+import grp
 import os
+import pwd
 import re
 import subprocess
 
@@ -109,6 +160,61 @@ def matching_files(pattern, contains=None):
     return kept
 
 
+def grep_files(pattern, regex):
+    """Every match of regex in the lines of the files matching pattern, files in sorted order."""
+    wanted = re.compile(regex)
+    found = []
+    for path in sorted(p for p in glob.glob(pattern) if os.path.isfile(p)):
+        try:
+            with open(path, errors="replace") as handle:
+                for line in handle:
+                    found.extend(wanted.findall(line))
+        except OSError:
+            continue
+    return found
+
+
+def service_states(names, run=subprocess.run):
+    """{name: {enabled, active}} from one `systemctl show`; neither when systemd cannot answer."""
+    states = {name: {"enabled": False, "active": False} for name in names}
+    if not names:
+        return states
+    units = {(name if "." in name else name + ".service"): name for name in names}
+    try:
+        answer = run(["systemctl", "show", "--property=Id,UnitFileState,ActiveState", *units],
+                     capture_output=True, text=True)
+    except OSError:
+        return states
+    if answer.returncode != 0:
+        return states
+    for block in answer.stdout.strip().split("\n\n"):
+        values = dict(line.partition("=")[::2] for line in block.splitlines())
+        name = units.get(values.get("Id", ""))
+        if name is not None:
+            states[name] = {"enabled": values.get("UnitFileState") == "enabled",
+                            "active": values.get("ActiveState") == "active"}
+    return states
+
+
+def user_state(name):
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return {"exists": False}
+    try:
+        group = grp.getgrgid(entry.pw_gid).gr_name
+    except KeyError:
+        group = str(entry.pw_gid)
+    return {"exists": True, "group": group, "home": entry.pw_dir, "shell": entry.pw_shell}
+
+
+def group_state(name):
+    try:
+        return {"exists": True, "gid": grp.getgrnam(name).gr_gid}
+    except KeyError:
+        return {"exists": False}
+
+
 def os_release(path="/etc/os-release"):
     """The distribution as Ansible names it (Debian, Ubuntu) and its major version."""
     values = {}
@@ -133,6 +239,13 @@ def main():
                 pattern=dict(type="str", required=True),
                 contains=dict(type="str"),
             )),
+            grep=dict(type="list", elements="dict", default=[], options=dict(
+                pattern=dict(type="str", required=True),
+                regex=dict(type="str", required=True),
+            )),
+            services=dict(type="list", elements="str", default=[]),
+            users=dict(type="list", elements="str", default=[]),
+            groups=dict(type="list", elements="str", default=[]),
             distribution=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -143,6 +256,10 @@ def main():
         packages=package_states(params["packages"]),
         paths={path: path_state(path) for path in params["paths"]},
         globs=[matching_files(g["pattern"], g.get("contains")) for g in params["globs"]],
+        grep=[grep_files(g["pattern"], g["regex"]) for g in params["grep"]],
+        services=service_states(params["services"]),
+        users={name: user_state(name) for name in params["users"]},
+        groups={name: group_state(name) for name in params["groups"]},
     )
     if params["distribution"]:
         result["distribution"] = os_release()
