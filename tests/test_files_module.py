@@ -177,6 +177,14 @@ def test_files_named_for_ports_no_site_listens_on_are_the_unused_ones():
         paths.files_of_unused_ports(files[0], [])
 
 
+def test_backups_are_read_from_template_copy_and_files_results():
+    results = [{"changed": True, "backups": {"/etc/nginx/sites-available/shop": "/etc/nginx/sites-available/shop.1~"}},
+               {"changed": True, "backup_file": "/etc/ssl/shop.crt.2~"},
+               {"changed": False}, {"skipped": True}, {"changed": True, "backups": {}}]
+    assert paths.backups_of(results) == ["/etc/nginx/sites-available/shop.1~", "/etc/ssl/shop.crt.2~"]
+    assert paths.backups_of([]) == []
+
+
 def test_path_entries_give_each_named_content_a_file_with_the_same_attributes():
     assert paths.path_entries({"config.py": "SECRET_KEY = 'x'\n"}, "/opt/shop/shared/instance", mode="0640") == [
         {"path": "/opt/shop/shared/instance/config.py", "content": "SECRET_KEY = 'x'\n", "mode": "0640"},

@@ -36,7 +36,18 @@ def files_of_unused_ports(paths, ports):
     return unused
 
 
+def backups_of(results):
+    """The backups that the results of file tasks name: a `backup_file` of a template or copy task,
+    the `backups` of a files task."""
+    found = []
+    for result in results:
+        if result.get("backup_file"):
+            found.append(result["backup_file"])
+        found.extend((result.get("backups") or {}).values())
+    return found
+
+
 class FilterModule:
     def filters(self):
         return {"paths_under": paths_under, "path_entries": path_entries,
-                "files_of_unused_ports": files_of_unused_ports}
+                "files_of_unused_ports": files_of_unused_ports, "backups_of": backups_of}
