@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run `molecule test` on every scenario, PYWEB_MOLECULE_LANES of them at a time (default 2).
 # Usage: scripts/molecule-lanes.sh [SCENARIO ...]   (default: every scenario under molecule/)
+# PYWEB_LANES_MAKE="installed" also runs those make targets in the lanes, queued as make:TARGET
+# among the scenarios, so that a lane that would otherwise wait for the other one does them.
 #
 # Most of a scenario's time is spent waiting on containers (apt, pip, reloads, health checks), so
 # two lanes on two cores finish well before one. A third lane only helps while the CPU is not
@@ -18,16 +20,21 @@ rm -rf "$work"
 mkdir -p "$work/logs"
 
 # Longest first (times of a full run), so the lanes end close together; new scenarios go last.
-known=(releases cluster sources apps socket default roles platforms check)
+known=(releases cluster sources apps roles socket platforms default make:installed check)
+extra=()
+for target in ${PYWEB_LANES_MAKE:-}; do
+  extra+=("make:$target")
+done
 if [ $# -gt 0 ]; then
-  scenarios=("$@")
+  scenarios=("$@" "${extra[@]}")
 else
   scenarios=()
   for name in "${known[@]}"; do
-    [ -f "molecule/$name/molecule.yml" ] && scenarios+=("$name")
+    if [ -f "molecule/$name/molecule.yml" ] || [[ " ${extra[*]} " == *" $name "* ]]; then
+      scenarios+=("$name")
+    fi
   done
-  for file in molecule/*/molecule.yml; do
-    name=$(basename "$(dirname "$file")")
+  for name in $(ls molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename) "${extra[@]}"; do
     [[ " ${known[*]} " == *" $name "* ]] || scenarios+=("$name")
   done
 fi
@@ -46,7 +53,11 @@ lane() {
     [ -n "$name" ] || return 0
     start=$(date +%s)
     echo "molecule-lanes: $name started (lane $lane)"
-    if molecule test -s "$name" >"$work/logs/$name.log" 2>&1; then
+    case $name in
+      make:*) command=(make --no-print-directory "${name#make:}") ;;
+      *) command=(molecule test -s "$name") ;;
+    esac
+    if "${command[@]}" >"$work/logs/$name.log" 2>&1; then
       seconds=$(($(date +%s) - start))
       echo "$name $seconds passed" >>"$work/times"
       echo "molecule-lanes: $name passed in ${seconds}s"
@@ -87,7 +98,7 @@ for name in "${scenarios[@]}"; do
   if grep -qx "$name [0-9]* FAILED" "$work/times" 2>/dev/null; then
     echo "molecule-lanes: $name failed at:"
     sed 's/\x1b\[[0-9;]*m//g; s/^ *│ *//' "$work/logs/$name.log" |
-      grep -E '^(FAILED|ERROR) |^E  |^fatal: |Executed: Failed' | head -n 40 | cut -c1-300 | sed 's/^/  /'
+      grep -E '^(FAILED|ERROR) |^E  |^fatal: |Executed: Failed|^check-installed: ' | head -n 40 | cut -c1-300 | sed 's/^/  /'
   fi
 done
 [ ! -e "$work/failed" ] && [ "$(wc -l <"$work/times")" -eq "${#scenarios[@]}" ]
