@@ -144,34 +144,31 @@ def path_state(path):
             "target": os.readlink(path) if islnk else ""}
 
 
+def _files(pattern):
+    """The regular files (links to them too) matching a shell pattern, sorted."""
+    return sorted(p for p in glob.glob(pattern) if os.path.isfile(p))
+
+
+def _lines(path):
+    """The lines of a file; none when it cannot be read."""
+    try:
+        with open(path, errors="replace") as handle:
+            return handle.readlines()
+    except OSError:
+        return []
+
+
 def matching_files(pattern, contains=None):
-    found = sorted(p for p in glob.glob(pattern) if os.path.isfile(p))
     if contains is None:
-        return found
+        return _files(pattern)
     wanted = re.compile(contains)
-    kept = []
-    for path in found:
-        try:
-            with open(path, errors="replace") as handle:
-                if any(wanted.search(line) for line in handle):
-                    kept.append(path)
-        except OSError:
-            continue
-    return kept
+    return [path for path in _files(pattern) if any(wanted.search(line) for line in _lines(path))]
 
 
 def grep_files(pattern, regex):
     """Every match of regex in the lines of the files matching pattern, files in sorted order."""
     wanted = re.compile(regex)
-    found = []
-    for path in sorted(p for p in glob.glob(pattern) if os.path.isfile(p)):
-        try:
-            with open(path, errors="replace") as handle:
-                for line in handle:
-                    found.extend(wanted.findall(line))
-        except OSError:
-            continue
-    return found
+    return [match for path in _files(pattern) for line in _lines(path) for match in wanted.findall(line)]
 
 
 def service_states(names, run=subprocess.run):
