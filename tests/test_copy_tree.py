@@ -87,3 +87,21 @@ def test_an_unpacked_archive_is_the_tree(tmp_path):
         if os.path.isfile(path):
             assert (dest / name).read_bytes() == open(path, "rb").read()
     assert stat.S_IMODE(os.stat(dest / "run.sh").st_mode) == 0o750
+
+
+def test_excluded_names_are_left_out_at_any_depth_with_what_is_under_them(tmp_path):
+    src = make_app(tmp_path / "src")
+    (src / ".git" / "objects").mkdir(parents=True)
+    (src / ".git" / "objects" / "ab").write_text("blob\n")
+    (src / ".env").write_text("SECRET_KEY=hunter2\n")
+    (src / ".env.production").write_text("SECRET_KEY=hunter3\n")
+    (src / "app" / "__pycache__").mkdir()
+    (src / "app" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    exclude = [".git", ".env*", "__pycache__", "*.pyc"]
+    names = [name for name, _ in copy_tree.tree_members(str(src), exclude)]
+    assert names == [".flaskenv", "app", "app/__init__.py", "app/templates",
+                     "app/templates/index.html", "run.sh"]
+    archive = tmp_path / "tree.tar.gz"
+    assert copy_tree.pack(str(src), str(archive), exclude) == 6
+    with tarfile.open(archive) as tar:
+        assert not [m.name for m in tar.getmembers() if ".git" in m.name or ".env" in m.name]

@@ -77,6 +77,8 @@ def test_good_gunicorn_values_pass(changes):
 
 @pytest.mark.parametrize("changes, names", [
     ({"gunicorn_app_name": "Shop"}, ["gunicorn_app_name", "gunicorn_app_user", "gunicorn_app_group"]),
+    ({"gunicorn_app_exclude": ["config/.env"]}, ["gunicorn_app_exclude"]),
+    ({"gunicorn_app_exclude": ".git"}, ["gunicorn_app_exclude"]),
     ({"gunicorn_app_name": "a" * 33}, ["gunicorn_app_name", "gunicorn_app_user", "gunicorn_app_group"]),
     ({"gunicorn_app_group": "sudo"}, ["gunicorn_app_user and gunicorn_app_group"]),
     ({"gunicorn_app_root": "/usr/local/"}, ["gunicorn_app_root"]),
@@ -144,6 +146,7 @@ def test_every_message_quotes_the_value_it_got():
      "nginx_tls_certificate_key": "/etc/ssl/private/shop.key"},
     {"nginx_static_dir": "shop/static", "nginx_static_expires": "max"},
     {"nginx_rate_limit": "300r/m"}, {"nginx_send_timeout": "500ms"},
+    {"nginx_hsts_preload": True, "nginx_hsts_include_subdomains": True, "nginx_hsts_max_age": 31536000},
     # A socket, or another host, on the same port is no loop.
     {"nginx_listen_port": 5000, "nginx_upstream_host": "10.0.0.5"},
 ])
@@ -176,6 +179,9 @@ def test_good_nginx_values_pass(changes):
       "nginx_tls_certificate_key": "/k.pem"}, ["With nginx_tls_certificate_on_host,"]),
     ({"nginx_tls_port": 0}, ["nginx_tls_port"]),
     ({"nginx_hsts_max_age": "1y"}, ["nginx_hsts_max_age"]),
+    ({"nginx_hsts_preload": True}, ["nginx_hsts_preload"]),
+    ({"nginx_hsts_preload": True, "nginx_hsts_include_subdomains": True, "nginx_hsts_max_age": 86400},
+     ["nginx_hsts_preload"]),
     ({"nginx_rate_limit": "10r/h"}, ["nginx_rate_limit"]),
     ({"nginx_rate_limit_burst": -5}, ["nginx_rate_limit_burst"]),
     ({"nginx_static_url": "/"}, ["nginx_static_url"]),

@@ -1,6 +1,8 @@
 """Where the code comes from and what its virtualenv is named after (plugins/filter/sources.py),
 checked against directories made here."""
 
+import hashlib
+
 import pytest
 
 from project import load
@@ -67,3 +69,46 @@ def test_a_change_of_pins_names_another_virtualenv(tmp_path):
     requirements.write_text("Flask==3.1.2\n\n\n")
     assert sources.requirements_id({"requirements": str(requirements)}) == sources.requirements_id(
         {"requirements": str(requirements)})
+
+
+def test_the_fingerprint_reads_what_the_copy_sends(tmp_path):
+    releases = load("plugins/filter/releases.py")
+    src = tmp_path / "shop"
+    (src / "shop").mkdir(parents=True)
+    (src / "shop" / "__init__.py").write_text("app = None\n")
+    (src / "requirements.txt").write_text("Flask\n")
+    (src / ".git").mkdir()
+    (src / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    shared = tmp_path / "VERSION"
+    shared.write_text("1\n")
+    (src / "VERSION").symlink_to(shared)
+    exclude = [".git", ".env*"]
+
+    def name():
+        return releases.code_id(sources.code_files(str(src), exclude), str(src))
+
+    files = sources.code_files(str(src), exclude)
+    # As ansible.builtin.find describes files, which release names were made from before.
+    assert files[1] == {"path": str(src / "requirements.txt"),
+                        "checksum": hashlib.sha1(b"Flask\n").hexdigest(), "mode": "0644"}
+    assert [f["path"] for f in files] == [str(src / "VERSION"), str(src / "requirements.txt"),
+                                          str(src / "shop" / "__init__.py")]
+    before = name()
+    (src / ".git" / "HEAD").write_text("ref: refs/heads/other\n")
+    (src / ".env").write_text("SECRET_KEY=s3\n")
+    assert name() == before
+    shared.write_text("2\n")
+    assert name() != before
+
+
+def test_a_package_is_fingerprinted_alone(tmp_path):
+    wheel = tmp_path / "shop-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK")
+    (tmp_path / "other.whl").write_bytes(b"PK")
+    assert [f["path"] for f in sources.code_files(str(wheel), [".git"])] == [str(wheel)]
+
+
+def test_unreadable_code_is_named(tmp_path):
+    (tmp_path / "config.py").symlink_to(tmp_path / "nowhere.py")
+    with pytest.raises(Exception, match="the app's code cannot be read: .*config.py is a link to nothing"):
+        sources.code_files(str(tmp_path))

@@ -13,6 +13,7 @@ import tempfile
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.pyweb.deploy.plugins.module_utils.code_tree import TreeError, tree_members
 
 ARGUMENT_SPEC = {
     "src": {"type": "path", "required": True},
@@ -20,44 +21,14 @@ ARGUMENT_SPEC = {
     "owner": {"type": "str"},
     "group": {"type": "str"},
     "mode": {"type": "raw"},
+    "exclude": {"type": "list", "elements": "str", "default": []},
 }
 
 
-class TreeError(Exception):
-    pass
-
-
-def tree_members(src):
-    """(name in the archive, path on the controller) of what copying src brings: a file as itself,
-    a directory as everything under it (not the directory itself), in sorted order, parents before
-    their contents. Links are followed, as ansible.builtin.copy follows them on the controller; a
-    broken link, or a link to a directory it is inside of, is an error naming it."""
-    if not os.path.exists(src):
-        raise TreeError(f"{src} does not exist")
-    if not os.path.isdir(src):
-        return [(os.path.basename(src), src)]
-    members = []
-
-    def walk(directory, prefix, ancestors):
-        for name in sorted(os.listdir(directory)):
-            path = os.path.join(directory, name)
-            if not os.path.exists(path):
-                raise TreeError(f"{path} is a link to nothing ({os.readlink(path)})")
-            members.append((prefix + name, path))
-            if os.path.isdir(path):
-                real = os.path.realpath(path)
-                if real in ancestors:
-                    raise TreeError(f"{path} is a link to a directory it is inside of ({real})")
-                walk(path, prefix + name + "/", ancestors | {real})
-
-    walk(src, "", {os.path.realpath(src)})
-    return members
-
-
-def pack(src, archive):
-    """Write what copying src brings to the gzipped tar archive (a path), owned by root, with the
-    modes the files have. Returns the number of files and directories packed."""
-    members = tree_members(src)
+def pack(src, archive, exclude=()):
+    """Write what copying src brings (code_tree.tree_members) to the gzipped tar archive (a path),
+    owned by root, with the modes the files have. Returns the number of files and directories."""
+    members = tree_members(src, exclude)
     with tarfile.open(archive, "w:gz") as tar:
         for name, path in members:
             info = tar.gettarinfo(path, arcname=name)
@@ -93,7 +64,7 @@ class ActionModule(ActionBase):
             fd, archive = tempfile.mkstemp(suffix=".tar.gz", dir=C.DEFAULT_LOCAL_TMP)
             os.close(fd)
             try:
-                count = pack(src, archive)
+                count = pack(src, archive, args["exclude"])
             except (TreeError, OSError) as error:
                 raise AnsibleActionFail(f"copy_tree cannot pack src: {error}") from error
             if self._task.check_mode:

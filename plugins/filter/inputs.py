@@ -35,6 +35,8 @@ DIRECTIVE_RULE = "must not contain ; {, } or a line break"
 NEXT_UPSTREAM = ("error", "timeout", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_403",
                  "http_404", "http_429", "non_idempotent", "off")
 TIME = r"[1-9][0-9]*(ms|s|m|h)?"
+# The shortest max-age browsers' HSTS preload lists take (a year, hstspreload.org).
+HSTS_PRELOAD_AGE = 31536000
 
 
 def shown(value):
@@ -144,6 +146,10 @@ def _gunicorn_source_checks(v, app_src, project):
         (not subdir or (repo and full(RELATIVE, subdir)),
          "gunicorn_app_git_subdir must be a directory inside gunicorn_app_git_repo (letters, digits, _ . - and "
          "/, no ..); got %s with gunicorn_app_git_repo %s" % (shown(subdir), shown(repo))),
+        (isinstance(v["gunicorn_app_exclude"], list)
+         and all(full(r"[^/\n]+", p) for p in v["gunicorn_app_exclude"]),
+         "gunicorn_app_exclude must be a list of name patterns such as .git or .env*, none empty or with a /; "
+         "got %s" % shown(v["gunicorn_app_exclude"])),
         (full(r"%s:[A-Za-z_][A-Za-z0-9_]*(\(.*\))?" % MODULE, v["gunicorn_app_module"]),
          'gunicorn_app_module must be "module:variable" or "module:factory()", e.g. "flask_hello:app" or '
          '"shop:create_app()"; got %s' % shown(v["gunicorn_app_module"])),
@@ -304,6 +310,11 @@ def _nginx_tls_checks(v):
          "nginx_tls_port %s other than nginx_listen_port (%s); got %s"
          % (PORT_RULE, v["nginx_listen_port"], shown(v["nginx_tls_port"]))),
         *counts(v, (("nginx_hsts_max_age", 0),)),
+        (not flag(v["nginx_hsts_preload"])
+         or (flag(v["nginx_hsts_include_subdomains"]) and number(v["nginx_hsts_max_age"]) >= HSTS_PRELOAD_AGE),
+         "nginx_hsts_preload needs nginx_hsts_include_subdomains and nginx_hsts_max_age of at least %s "
+         "(browsers' preload lists take no less); got %s and %s"
+         % (HSTS_PRELOAD_AGE, shown(v["nginx_hsts_include_subdomains"]), shown(v["nginx_hsts_max_age"]))),
     ]
 
 

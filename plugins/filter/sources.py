@@ -9,6 +9,9 @@ import hashlib
 import os
 import re
 
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pyweb.deploy.plugins.module_utils.code_tree import TreeError, file_entries
+
 
 def code_dir(source):
     """The directory the app's code is read from: the exported tree of a git commit (and its
@@ -20,6 +23,16 @@ def code_dir(source):
     if source.get("package"):
         return os.path.dirname(source["package"])
     return source.get("src") or source["sample"]
+
+
+def code_files(src, exclude=()):
+    """The files a release gets from src (a directory, or a package file), as ansible.builtin.find
+    describes them (path, checksum, mode): the copy_tree action sends the same ones, links followed
+    and names matching exclude left out, so a change to an excluded file makes no new release."""
+    try:
+        return file_entries(src, exclude)
+    except (TreeError, OSError) as error:
+        raise AnsibleFilterError(f"the app's code cannot be read: {error}") from error
 
 
 def is_project(src, install="auto", package=False):
@@ -68,6 +81,7 @@ class FilterModule:
     def filters(self):
         return {
             "code_dir": code_dir,
+            "code_files": code_files,
             "is_project": is_project,
             "requirements_id": requirements_id,
         }

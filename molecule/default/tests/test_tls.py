@@ -30,6 +30,12 @@ def subject(host, name=NAME):
         " | openssl x509 -noout -subject")
 
 
+def served_for_days(host, name, days):
+    """Whether the certificate nginx serves for name is still valid in that many days."""
+    return host.run(f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
+                    f" | openssl x509 -noout -checkend {days * 86400}").rc == 0
+
+
 @pytest.fixture(scope="module")
 def given(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
@@ -37,6 +43,7 @@ def given(tmp_path_factory):
     other, _ = make_certificate(directory, "other.example.test")
     return {"nginx_tls": True, "nginx_tls_certificate": cert, "nginx_tls_certificate_key": key,
             "nginx_server_name": NAME, "nginx_rate_limit": "1r/s", "nginx_rate_limit_burst": 5,
+            "nginx_hsts_include_subdomains": True, "nginx_hsts_preload": True,
             "other_cert": other}
 
 
@@ -58,7 +65,7 @@ def with_given_certificate(host, given):
 def test_https_serves_the_app_with_hsts_and_the_security_headers(host, with_given_certificate):
     assert https(host).stdout == HELLO
     got = headers(host, f"curl -sSk --resolve {NAME}:443:127.0.0.1 https://{NAME}/")
-    assert got["strict-transport-security"] == "max-age=63072000"
+    assert got["strict-transport-security"] == "max-age=63072000; includeSubDomains; preload"
     assert got["x-content-type-options"] == "nosniff"
     assert got["x-frame-options"] == "SAMEORIGIN"
     assert subject(host).replace(" ", "") == f"subject=CN={NAME}"
@@ -82,7 +89,8 @@ def test_plain_http_is_redirected_with_path_and_query(host, with_given_certifica
     assert "strict-transport-security" not in got
     assert got["x-content-type-options"] == "nosniff"
     status = host.check_output(f"curl -sS -o /dev/null -w '%{{http_code}}' -H 'Host: {NAME}' http://127.0.0.1:81/")
-    assert status == "301"
+    # 308 keeps the method: a form posted over plain HTTP is posted again over HTTPS.
+    assert status == "308"
 
 
 def test_unknown_host_names_get_no_answer_over_https(host, with_given_certificate):
@@ -149,20 +157,34 @@ def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given
     assert host.run(f"ls {KEY_DIR}/*~").rc != 0
 
 
-def test_a_self_signed_certificate_and_both_ports_serving(host, with_given_certificate):
+def test_a_self_signed_certificate_made_again_before_it_expires_and_both_ports_serving(
+        host, with_given_certificate):
     name = "self.example.test"
-    rc, out = run_playbook("site.yml", {"nginx_tls": True, "nginx_tls_self_signed": True,
-                                        "nginx_tls_redirect": False, "nginx_server_name": name})
+    self_signed = {"nginx_tls": True, "nginx_tls_self_signed": True, "nginx_tls_redirect": False,
+                   "nginx_server_name": name}
+    rc, out = run_playbook("site.yml", self_signed)
     assert rc == 0, out[-3000:]
     assert subject(host, name).replace(" ", "") == f"subject=CN={name}"
     assert https(host, name=name).stdout == HELLO
     plain = headers(host, f"curl -sS -H 'Host: {name}' http://127.0.0.1:81/")
     assert "strict-transport-security" not in plain
-    assert "strict-transport-security" in headers(
-        host, f"curl -sSk --resolve {name}:443:127.0.0.1 https://{name}/")
+    assert headers(host, f"curl -sSk --resolve {name}:443:127.0.0.1 https://{name}/")[
+        "strict-transport-security"] == "max-age=63072000"
+    # No browser takes a certificate valid for more than 398 days.
+    assert served_for_days(host, name, 396) and not served_for_days(host, name, 398)
     assert host.check_output(f"curl -sS -H 'Host: {name}' http://127.0.0.1:81/") == HELLO
     # The given certificate was replaced, so its files are gone.
     # (Where nginx cannot refuse a handshake, the server for unknown names has files of its own.)
     assert sorted(name for name in host.check_output(f"ls {KEY_DIR}").split()
                   if not name.startswith("pyweb-unknown-hosts.")) == [
         "flask_hello-self-signed.crt", "flask_hello-self-signed.key"]
+
+    # One about to expire is made again on the next run.
+    host.check_output(f"openssl req -x509 -newkey rsa:2048 -nodes -days 10 -subj /CN={name}"
+                      f" -keyout {KEY_DIR}/flask_hello-self-signed.key -out {KEY_DIR}/flask_hello-self-signed.crt"
+                      " 2>/dev/null && systemctl reload nginx")
+    assert not served_for_days(host, name, 30)
+    rc, out = run_playbook("site.yml", self_signed)
+    assert rc == 0, out[-3000:]
+    assert served_for_days(host, name, 396)
+    assert host.file(f"{KEY_DIR}/flask_hello-self-signed.key").mode == 0o600

@@ -13,6 +13,7 @@ from pyweb_testing import HELLO
 SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 APP = "flask_hello"
 V2 = "<h1 style='color:red'>Hello v2</h1>"
+LOCAL_SECRET = "dev-only-4f1c9a27"
 
 
 def page(host, port=81):
@@ -46,6 +47,12 @@ def apps(tmp_path_factory):
         made[name] = base / name
     source = (SAMPLE / "flask_hello.py").read_text()
     (made["v2"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v2"))
+    # v2 is a developer's working copy: version control, local secrets, bytecode.
+    (made["v2"] / ".git").mkdir()
+    (made["v2"] / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (made["v2"] / ".env").write_text(f"SECRET_KEY={LOCAL_SECRET}\n")
+    (made["v2"] / "__pycache__").mkdir()
+    (made["v2"] / "__pycache__" / "flask_hello.cpython-311.pyc").write_bytes(b"\x00")
     (made["v3"] / "flask_hello.py").write_text(source.replace("Hello World", "Hello v3"))
     (made["v500"] / "flask_hello.py").write_text(source.replace(
         f'return "{HELLO}"', 'raise RuntimeError("v500 is broken")'))
@@ -74,6 +81,21 @@ def test_a_new_release_is_served_by_a_reload(host, apps, master):
     assert current.is_symlink and current.linked_to.startswith(f"/opt/{APP}/releases/")
     # Both releases share one virtualenv: only the code changed.
     assert len(host.check_output("ls /opt/%s/venvs", APP).split()) == 1
+    # Of the working copy, only the code went: no .git, .env or bytecode (gunicorn_app_exclude).
+    assert host.file(f"/opt/{APP}/current/flask_hello.py").exists
+    for name in (".git", ".env", "__pycache__"):
+        assert not host.file(f"/opt/{APP}/current/{name}").exists, name
+    assert host.run("grep -rl %s /opt/%s", LOCAL_SECRET, APP).rc == 1
+
+
+def test_a_change_to_excluded_files_alone_makes_no_new_release(host, apps):
+    before = releases(host)
+    (apps["v2"] / ".env").write_text("SECRET_KEY=rotated-locally\n")
+    (apps["v2"] / ".git" / "HEAD").write_text("ref: refs/heads/other\n")
+    rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])))
+    assert rc == 0, out[-3000:]
+    assert "changed=0" in out[out.rindex("PLAY RECAP"):], out[-3000:]
+    assert releases(host) == before and served(host, V2)
 
 
 @pytest.mark.parametrize("version, says", [

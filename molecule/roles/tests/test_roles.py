@@ -94,13 +94,13 @@ def test_the_app_runs_as_its_own_user_with_its_environment(host):
     assert host.check_output("ps -o user= -p %s", master) == APP
     assert host.user(APP).exists
     # SHOP_GREETING reached the app (the page starts with it) from a file only root and the app's
-    # group may read, and not from the supervisor program file, which everyone may read.
+    # group may read, and not from the supervisor program file.
     assert curl(host, "http://127.0.0.1:81/").startswith("Hello, shopper")
     environment = host.file(f"/opt/{APP}/environment.json")
     assert (environment.user, environment.group, environment.mode) == ("root", APP, 0o640)
     assert "SHOP_GREETING" in environment.content_string
     assert "SHOP_GREETING" not in host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
-    assert host.file(f"/etc/supervisor/conf.d/{APP}.conf").mode == 0o644
+    assert host.file(f"/etc/supervisor/conf.d/{APP}.conf").mode == 0o640
     assert host.run("sudo -u nobody cat /opt/%s/environment.json", APP).rc != 0
 
 
@@ -192,6 +192,7 @@ def test_the_instance_folder_outlives_releases(host):
 
 TOKEN = "tok-7c31d9e04b5a-environment-secret"
 SECRET_KEY = "key-52e0a1f7c9d3-instance-secret"
+RELAY_TOKEN = "relay-3e9b60d2f4a8-program-secret"
 
 
 def test_the_build_step_compiled_the_translations(host):
@@ -232,8 +233,17 @@ def test_the_instance_folder_holds_the_users_config(host):
 
 def test_secrets_reach_no_log_and_no_other_file(host):
     for secret, home in ((TOKEN, f"/opt/{APP}/environment.json"),
-                         (SECRET_KEY, f"/opt/{APP}/shared/instance/config.py")):
+                         (SECRET_KEY, f"/opt/{APP}/shared/instance/config.py"),
+                         (RELAY_TOKEN, "/etc/supervisor/conf.d/relay.conf")):
         found = host.run("grep -rlsF -D skip --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev %s /",
                          secret).stdout.split()
         assert found == [home], secret
         assert host.run("journalctl --no-pager -o cat | grep -cF %s", secret).stdout.strip() == "0", secret
+
+
+def test_a_programs_environment_is_in_a_file_of_roots_alone_and_reaches_it(host):
+    conf = host.file("/etc/supervisor/conf.d/relay.conf")
+    assert (conf.user, conf.group, conf.mode) == ("root", "root", 0o640)
+    pid = host.check_output("supervisorctl pid relay")
+    assert host.check_output("stat -c %%U /proc/%s", pid) == "nobody"
+    assert RELAY_TOKEN in host.check_output("tr '\\0' '\\n' < /proc/%s/environ", pid)
