@@ -88,3 +88,13 @@ def test_the_health_check_asks_gunicorn_where_it_listens():
     assert releases.health_url("/", "::", 8000) == "http://[::1]:8000/"
     assert releases.health_url("/", "fd00::5", 8000) == "http://[fd00::5]:8000/"
     assert releases.health_url("/up", "127.0.0.1", 5000, unix_socket=True) == "http://localhost/up"
+
+
+def test_a_log_echoed_in_a_failure_shows_no_value_of_the_apps_environment():
+    log = ("DEBUG connect postgresql://shop:s3cr3t-pw@db/shop\n"
+           "ERROR token tok-7c31d9e04b5a rejected; DEBUG=1 LANG=en\n")
+    environment = {"DATABASE_URL": "postgresql://shop:s3cr3t-pw@db/shop", "PASSWORD": "s3cr3t-pw",
+                   "API_TOKEN": "tok-7c31d9e04b5a", "DEBUG": "1", "LANG": "en"}
+    assert releases.masked(log, environment) == ("DEBUG connect ********\n"
+                                                 "ERROR token ******** rejected; DEBUG=1 LANG=en\n")
+    assert releases.masked(log, {}) == log

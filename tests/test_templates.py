@@ -65,15 +65,24 @@ def test_gunicorn_config_from_the_defaults(tmp_path):
 
 def test_gunicorn_config_takes_the_apps_environment_from_its_file(tmp_path, monkeypatch):
     env_file = tmp_path / "environment.json"
-    env_file.write_text('{"DATABASE_URL": "postgresql://shop:p=w@db/shop", "GREETING": "Grüß dich"}')
+    env_file.write_text('{"DATABASE_URL": "postgresql://shop:p=w@db/shop", "GREETING": "Grüß dich", "LANG": "de_DE"}')
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("PYWEB_ENVIRONMENT_BEFORE", raising=False)
+    for name in ("DATABASE_URL", "GREETING"):
+        monkeypatch.delenv(name, raising=False)
     settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(env_file), gunicorn_workers=3,
                                  pyweb_app_name="shop")
     assert settings["workers"] == 3
-    assert settings["raw_env"] == ["DATABASE_URL=postgresql://shop:p=w@db/shop", "GREETING=Grüß dich"]
-    # --check-config does not apply raw_env, so the config puts the variables in place itself.
-    monkeypatch.delenv("GREETING", raising=False)
-    gunicorn_settings(tmp_path, argv=("gunicorn", "--check-config"), __gunicorn_environment_file=str(env_file))
-    assert os.environ["GREETING"] == "Grüß dich"
+    # In the master's environment, which the workers inherit; not in raw_env, which gunicorn prints
+    # with its settings at loglevel debug.
+    assert "raw_env" not in settings
+    assert (os.environ["DATABASE_URL"], os.environ["GREETING"], os.environ["LANG"]) == (
+        "postgresql://shop:p=w@db/shop", "Grüß dich", "de_DE")
+    # A reload reads the file again: a variable taken out goes, one that was there before is back.
+    env_file.write_text('{"GREETING": "Moin"}')
+    gunicorn_settings(tmp_path, __gunicorn_environment_file=str(env_file))
+    assert "DATABASE_URL" not in os.environ
+    assert (os.environ["GREETING"], os.environ["LANG"]) == ("Moin", "C.UTF-8")
 
 
 @pytest.fixture

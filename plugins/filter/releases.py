@@ -64,6 +64,21 @@ def health_url(path, host, port, unix_socket=False):
     return "http://%s:%s%s" % ("[%s]" % host if ":" in host else host, port, path)
 
 
+# Values shorter than this are not masked: "1", "true" or "en" would blank out the log around them.
+MASKED_LENGTH = 6
+
+
+def masked(text, environment):
+    """text (a log's end, echoed in a failure message) with every value of the app's environment
+    of MASKED_LENGTH characters or more replaced by ********, longest first, so that a secret the
+    app or a library wrote to its log does not reach the controller's output."""
+    values = sorted({str(v) for v in (environment or {}).values() if len(str(v)) >= MASKED_LENGTH},
+                    key=len, reverse=True)
+    for value in values:
+        text = text.replace(value, "********")
+    return text
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -72,4 +87,5 @@ class FilterModule:
             "prunable": prunable,
             "rollback_target": rollback_target,
             "health_url": health_url,
+            "masked": masked,
         }

@@ -98,6 +98,17 @@ def test_a_change_to_excluded_files_alone_makes_no_new_release(host, apps):
     assert releases(host) == before and served(host, V2)
 
 
+def test_a_failing_command_shows_its_output_without_the_apps_secrets(host, apps):
+    secret = "mail-pw-6b0e1d94c2"
+    rc, out = run_playbook("site.yml", {
+        "gunicorn_app_src": str(apps["v3"]), "gunicorn_environment": {"MAIL_PASSWORD": secret},
+        "gunicorn_pre_start_command": 'echo "connecting with $MAIL_PASSWORD"; exit 3'}, "-v")
+    assert rc != 0
+    assert "The pre-start command failed" in out and "connecting with ********" in out, out[-3000:]
+    assert secret not in out
+    assert served(host, V2)
+
+
 @pytest.mark.parametrize("version, says", [
     ("v500", "answered GET / with 500"),
     ("hang", "gave no answer to GET / within 3 s"),

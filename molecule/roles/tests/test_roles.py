@@ -232,6 +232,8 @@ def test_the_instance_folder_holds_the_users_config(host):
 
 
 def test_secrets_reach_no_log_and_no_other_file(host):
+    # gunicorn runs at loglevel debug here, where it logs every one of its settings.
+    assert "Current configuration" in host.file(f"/var/log/{APP}/error.log").content_string
     for secret, home in ((TOKEN, f"/opt/{APP}/environment.json"),
                          (SECRET_KEY, f"/opt/{APP}/shared/instance/config.py"),
                          (RELAY_TOKEN, "/etc/supervisor/conf.d/relay.conf")):
