@@ -51,6 +51,9 @@ def test_stopping_one_app_leaves_the_other_serving(host):
         # nginx answers for the stopped app itself (502), not with the other app.
         assert host.check_output(
             "curl -s -o /dev/null -w '%{http_code}' -H 'Host: shop.example.test' http://127.0.0.1:81/") == "502"
+        # nginx's own error answer carries the security headers too.
+        answer = host.check_output("curl -s -o /dev/null -D - -H 'Host: shop.example.test' http://127.0.0.1:81/")
+        assert "Permissions-Policy: camera=()" in answer and "X-Content-Type-Options: nosniff" in answer, answer
     finally:
         assert host.run("supervisorctl start shop").rc == 0
     assert page(host, "shop").stdout == "Hello from shop from release 1"

@@ -135,6 +135,7 @@ def test_over_the_rate_a_client_gets_429(host, with_given_certificate):
     # Refused answers carry the security headers too.
     refused = next(answer for answer in answers if answer.split()[1] == "429")
     assert "X-Content-Type-Options: nosniff" in refused
+    assert "Content-Security-Policy: frame-ancestors 'self'" in refused
 
 
 def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given, with_given_certificate):

@@ -11,6 +11,11 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "SAMEORIGIN",
     "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "cross-origin-opener-policy": "same-origin-allow-popups",
+    "cross-origin-resource-policy": "same-site",
+    "x-permitted-cross-domain-policies": "none",
+    "content-security-policy": "frame-ancestors 'self'; object-src 'none'; base-uri 'self'",
 }
 
 
@@ -144,6 +149,23 @@ def test_security_headers_on_app_answers_and_nginx_errors(host):
     assert status == 413
     for name, value in SECURITY_HEADERS.items():
         assert found.get(name) == value, (name, found)
+    # A location of the user's own (molecule/roles/templates/shop-site.conf.j2) inherits them.
+    status, found = headers(host, "http://127.0.0.1:81/humans.txt")
+    assert status == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert found.get(name) == value, (name, found)
+    # The app's 404 too.
+    status, found = headers(host, "http://127.0.0.1:81/no-such-page")
+    assert status == 404
+    for name, value in SECURITY_HEADERS.items():
+        assert found.get(name) == value, (name, found)
+
+
+def test_a_header_the_app_sets_too_is_sent_once_nginxs(host):
+    # The app sets X-Frame-Options: DENY and its own Cross-Origin-Opener-Policy on every answer.
+    out = host.check_output("curl -sS -o /dev/null -D - -H 'Host: %s' http://127.0.0.1:81/", SITE).lower()
+    assert re.findall(r"^x-frame-options: (.*?)\r?$", out, re.M) == ["sameorigin"]
+    assert re.findall(r"^cross-origin-opener-policy: (.*?)\r?$", out, re.M) == ["same-origin-allow-popups"]
 
 
 def test_server_level_extra_directives(host):

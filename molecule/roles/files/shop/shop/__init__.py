@@ -41,6 +41,13 @@ def create_app():
     release = (HERE / "RELEASE").read_text().strip()
     database = Path(app.instance_path) / "shop.db"
 
+    # What Flask-Talisman and similar extensions do: headers of the app's own on every answer.
+    @app.after_request
+    def frame_policy(response):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
     @app.route("/")
     def index():
         return f"{os.environ.get('SHOP_GREETING', 'no greeting')} from release {release}"
