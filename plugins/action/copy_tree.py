@@ -6,7 +6,6 @@ once and unpacked by ansible.builtin.unarchive: two round trips whatever the num
 """
 
 import os
-import stat
 import tarfile
 import tempfile
 
@@ -29,19 +28,10 @@ def pack(src, archive, exclude=()):
     """Write what copying src brings (code_tree.tree_members) to the gzipped tar archive (a path),
     owned by root, with the modes the files have. Returns the number of files and directories."""
     members = tree_members(src, exclude)
-    with tarfile.open(archive, "w:gz") as tar:
+    # dereference: each entry describes what a link points to, and the copy is of that.
+    with tarfile.open(archive, "w:gz", dereference=True) as tar:
         for name, path in members:
             info = tar.gettarinfo(path, arcname=name)
-            # gettarinfo describes a link itself; the copy is of what it points to.
-            if info.issym():
-                info = tarfile.TarInfo(name)
-                status = os.stat(path)
-                info.mode = stat.S_IMODE(status.st_mode)
-                info.mtime = status.st_mtime
-                if stat.S_ISDIR(status.st_mode):
-                    info.type = tarfile.DIRTYPE
-                else:
-                    info.size = status.st_size
             info.uid = info.gid = 0
             info.uname = info.gname = "root"
             if info.isfile():
