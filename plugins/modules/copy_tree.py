@@ -36,6 +36,13 @@ options:
   mode:
     description: Mode of everything copied, symbolic modes such as C(u=rwX,g=rX,o=) included.
     type: raw
+  exclude:
+    description: Shell patterns such as C(.git) or C(.env*), matched against each file's and
+      directory's own name at any depth; a match is left out with everything under it. Not
+      applied to a single file given as I(src).
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -46,6 +53,7 @@ EXAMPLES = r"""
     owner: root
     group: app
     mode: u=rwX,g=rX,o=
+    exclude: [.git, .env*, __pycache__]
 """
 
 RETURN = r"""
