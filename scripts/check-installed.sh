@@ -70,6 +70,7 @@ all:
 EOF
 cat >"$work/inventory/group_vars/web.yml" <<EOF
 ansible_become_password: "$password"
+pyweb_server_name: shop.example.test
 gunicorn_environment:
   PYWEB_CHECK_SECRET: "$secret"
 # Fails the deploy unless the app's environment reaches the command.
@@ -83,7 +84,7 @@ ANSIBLE_COLLECTIONS_PATH="$work/collections" ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE
 url="http://127.0.0.1:${port}/"
 body=""
 for _ in $(seq 1 30); do
-  body=$(curl -fsS --max-time 5 "$url") && break
+  body=$(curl -fsS --max-time 5 -H 'Host: shop.example.test' "$url") && break
   sleep 1
 done
 [ -n "$body" ] || { log "no answer from $url"; exit 1; }

@@ -20,7 +20,7 @@ rm -rf "$work"
 mkdir -p "$work/logs"
 
 # Longest first (times of a full run), so the lanes end close together; new scenarios go last.
-known=(releases cluster sources apps roles socket platforms default make:installed)
+known=(releases cluster apps sources default roles socket platforms make:installed)
 extra=()
 for target in ${PYWEB_LANES_MAKE:-}; do
   extra+=("make:$target")

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import yaml
 from ansible.template import trust_as_template
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 
 ROOT = Path(__file__).resolve().parent.parent
 # Plugins import the collection's module_utils by their collection name; the checkout's own link
 # under playbooks/collections makes that name resolve to this tree.
 sys.path.insert(0, str(ROOT / "playbooks" / "collections"))
+# The same link on the collection search path, so that a template in a role's defaults finds the
+# collection's filters (pyweb.deploy.*) as it does in a play.
+_AnsibleCollectionFinder(paths=[str(ROOT / "playbooks" / "collections")])._install()
 
 
 def load(relative):

@@ -57,8 +57,11 @@ CASES = [
     ({"nginx_listen_port": 5000}, "nginx would proxy to itself"),
     ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name must not contain"),
     ({"nginx_charset": "utf-8; return 200"}, "nginx_charset must not contain"),
+    ({"pyweb_server_name": ""}, "nginx_server_name (pyweb_server_name) must be the names clients use for the site"),
+    ({"pyweb_server_name": "_", "nginx_tls": True, "nginx_tls_self_signed": True},
+     'nginx_server_name must name the site when nginx_tls is on: "_" would serve its certificate'),
     ({"nginx_client_max_body_size": "lots"}, 'nginx_client_max_body_size must be a size such as 10m; got "lots"'),
-    ({"nginx_send_timeout": "1 minute"}, "nginx_send_timeout must be times such as 15s"),
+    ({"nginx_send_timeout": "1 minute"}, "nginx_send_timeout and nginx_keepalive_timeout must be times such as 15s"),
     ({"nginx_security_headers": {"X-Bad": 'a" always; return 200 "'}}, "nginx_security_headers must map header names"),
     ({"nginx_tls": True}, "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, or nginx_tls_self_signed"),
     ({"nginx_tls": True, "nginx_tls_certificate": "/no/cert.pem", "nginx_tls_certificate_key": "/no/key.pem"},
@@ -66,7 +69,7 @@ CASES = [
     ({"nginx_tls_certificate": "/etc/hostname"}, "nginx_tls_certificate and nginx_tls_certificate_key go together"),
     ({"nginx_tls": True, "nginx_tls_self_signed": True, "nginx_tls_port": 81},
      "nginx_tls_port must be a port from 1 to 65535 other than nginx_listen_port (81); got 81"),
-    ({"nginx_rate_limit": "10 per second"}, 'nginx_rate_limit must be empty or a rate such as 10r/s or 300r/m; got "10 per second"'),
+    ({"nginx_rate_limit": "10 per second"}, 'nginx_rate_limit must be empty, standard or a rate such as 10r/s or 300r/m; got "10 per second"'),
     ({"nginx_site_name": "../evil"}, 'nginx_site_name must be usable as a file name'),
     ({"nginx_worker_processes": "many"}, 'nginx_worker_processes must be auto or a whole number'),
     ({"nginx_access_log_flush": "soon"}, 'got "64k" and "soon"'),
@@ -92,10 +95,12 @@ def run(tmp_path_factory):
     """Run site.yml once over every case; return each host's failure messages and recap."""
     hosts = {case_name(index): extra for index, (extra, _) in enumerate(CASES)}
     hosts["every_role"] = EVERY_ROLE
-    hosts["good"] = {}
+    # Answering every name is allowed, with a warning.
+    hosts["good"] = {"pyweb_server_name": "_"}
     inventory = tmp_path_factory.mktemp("bad-input") / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"web": {
-        "vars": {"ansible_host": "192.0.2.1", "ansible_timeout": 3, "ansible_user": "nobody"},
+        "vars": {"ansible_host": "192.0.2.1", "ansible_timeout": 3, "ansible_user": "nobody",
+                 "pyweb_server_name": "shop.example.test"},
         "hosts": hosts,
     }}))
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
@@ -133,6 +138,11 @@ def test_bad_input_is_refused_before_the_host_is_touched(run, index):
     assert " ".join(CASES[index][1].split()) in said, said or output[-3000:]
     assert "no host was changed" in said, said
     assert "unreachable=0" in recap[name] and "failed=1" in recap[name], recap[name]
+
+
+def test_a_site_answering_every_name_is_warned_of(run):
+    output = " ".join(run[3].split())
+    assert '[WARNING]: nginx_server_name is "_": the site flask_hello answers every host name' in output, output[-3000:]
 
 
 def test_every_bad_value_of_every_role_is_reported_in_one_run(run):

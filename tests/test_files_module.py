@@ -233,3 +233,25 @@ def test_a_file_with_the_right_content_only_gets_its_mode_fixed(tmp_path):
     assert files.diffs[0]["before"] == "mode: 0644\n" and files.diffs[0]["after"] == "mode: 0640\n"
     assert mode(conf) == 0o640 and conf.read_text() == "workers = 2\n"
     assert apply(entry).changed_paths == []
+
+
+def test_hidden_values_are_masked_in_a_refused_validations_output(tmp_path):
+    # Run as Ansible runs a module: its arguments in a file, its result as JSON on stdout.
+    import json
+    import subprocess
+    import sys
+
+    secret = "s3cret-value-4d1e"
+    target = tmp_path / "gunicorn.conf.py"
+    args = {"ANSIBLE_MODULE_ARGS": {
+        "files": [{"path": str(target), "content": "x = 1\n",
+                   "validate": f"sh -c 'echo the app could not start: token {secret} >&2; exit 1' %s"}],
+        "hide": [secret]}}
+    (tmp_path / "args.json").write_text(json.dumps(args))
+    run = subprocess.run([sys.executable, str(files_module.__file__), str(tmp_path / "args.json")],
+                         capture_output=True, text=True, timeout=60)
+    result = json.loads(run.stdout)
+    assert result["failed"] is True
+    assert "the app could not start: token ********" in result["msg"], result
+    assert secret not in run.stdout + run.stderr
+    assert not target.exists()

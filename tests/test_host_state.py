@@ -13,12 +13,14 @@ def test_paths_tell_files_directories_and_links_apart(tmp_path):
     (tmp_path / "releases" / "1").mkdir(parents=True)
     (tmp_path / "current").symlink_to("releases/1")
     (tmp_path / "app.conf").write_text("x")
+    (tmp_path / "releases").chmod(0o751)
     assert state.path_state(str(tmp_path / "current")) == {
-        "exists": True, "isdir": False, "islnk": True, "target": "releases/1"}
+        "exists": True, "isdir": False, "islnk": True, "target": "releases/1", "mode": "0777"}
     assert state.path_state(str(tmp_path / "releases")) == {
-        "exists": True, "isdir": True, "islnk": False, "target": ""}
+        "exists": True, "isdir": True, "islnk": False, "target": "", "mode": "0751"}
     assert state.path_state(str(tmp_path / "app.conf"))["isdir"] is False
-    assert state.path_state(str(tmp_path / "missing"))["exists"] is False
+    assert state.path_state(str(tmp_path / "missing")) == {
+        "exists": False, "isdir": False, "islnk": False, "target": "", "mode": ""}
 
 
 def test_globs_list_the_files_that_hold_a_matching_line(tmp_path):

@@ -23,6 +23,8 @@ def defaults(**changes):
         raw.update(role_defaults(role))
     # The one lookup of the defaults (the controller's HOME) needs a play to run in.
     raw["gunicorn_app_git_cache"] = "/home/ops/.cache/pyweb-deploy/git"
+    # Required, so the defaults have none.
+    raw["pyweb_server_name"] = "shop.example.com"
     raw.update(changes)
     raw = trusted(raw)
     templar = Templar(loader=DataLoader(), variables=raw)
@@ -69,6 +71,8 @@ def test_the_defaults_are_good():
     {"gunicorn_app_git_repo": "https://git.example.test/shop.git", "gunicorn_app_git_subdir": "src/shop"},
     {"gunicorn_environment": {"DATABASE_URL": "postgresql:///shop", "_X": "1"}},
     {"gunicorn_shared_dirs": ["instance/uploads", "media"]},
+    {"gunicorn_static_dir": "venv/lib/python3.11/site-packages/shop/static"},
+    {"gunicorn_allowed_clients": ["10.0.0.10", "10.0.1.0/24", "fd00::10"]},
     {"gunicorn_forwarded_allow_ips": ["*"]},
 ])
 def test_good_gunicorn_values_pass(changes):
@@ -101,6 +105,10 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_app_package": str(ROOT / "README.md")}, ["gunicorn_app_package"]),
     ({"gunicorn_shared_dirs": ["venv"]}, ["gunicorn_shared_dirs"]),
     ({"gunicorn_shared_dirs": ["a/../b"]}, ["gunicorn_shared_dirs"]),
+    ({"gunicorn_static_dir": "../etc"}, ["gunicorn_static_dir"]),
+    ({"gunicorn_allowed_clients": ["10.0.0.300"]}, ["gunicorn_allowed_clients"]),
+    ({"gunicorn_allowed_clients": ["lb1.example.com"]}, ["gunicorn_allowed_clients"]),
+    ({"gunicorn_static_dir": "/srv/static"}, ["gunicorn_static_dir"]),
     ({"gunicorn_flask_import_name": "shop-app"}, ["gunicorn_flask_import_name"]),
     ({"gunicorn_instance_files": {"../x.cfg": "y"}}, ["gunicorn_instance_files names"]),
     ({"gunicorn_instance_files": {"x.cfg": "y"}, "gunicorn_instance_folder": "false"},
@@ -145,7 +153,10 @@ def test_every_message_quotes_the_value_it_got():
     {"nginx_tls": True, "nginx_tls_certificate_on_host": True, "nginx_tls_certificate": "/etc/ssl/shop.pem",
      "nginx_tls_certificate_key": "/etc/ssl/private/shop.key"},
     {"nginx_static_dir": "shop/static", "nginx_static_expires": "max"},
-    {"nginx_rate_limit": "300r/m"}, {"nginx_send_timeout": "500ms"},
+    {"nginx_rate_limit": "300r/m"}, {"nginx_send_timeout": "500ms"}, {"nginx_rate_limit": "standard"},
+    {"nginx_large_client_header_buffers": "8 16k", "nginx_client_header_buffer_size": "2k"},
+    {"nginx_connections_per_address": 0}, {"nginx_keepalive_timeout": "1m"}, {"pyweb_server_name": "_"},
+    {"nginx_server_name": "~^www\\d+\\.example\\.com$", "nginx_tls": True, "nginx_tls_self_signed": True},
     {"nginx_hsts_preload": True, "nginx_hsts_include_subdomains": True, "nginx_hsts_max_age": 31536000},
     # A socket, or another host, on the same port is no loop.
     {"nginx_listen_port": 5000, "nginx_upstream_host": "10.0.0.5"},
@@ -169,7 +180,7 @@ def test_good_nginx_values_pass(changes):
     ({"nginx_worker_processes": 0}, ["nginx_worker_processes"]),
     ({"nginx_access_log_buffer": "0"}, ["nginx_access_log_buffer"]),
     ({"nginx_client_max_body_size": "1t"}, ["nginx_client_max_body_size"]),
-    ({"nginx_client_header_timeout": "0s"}, ["nginx_client_header_timeout, nginx_client_body_timeout"]),
+    ({"nginx_client_header_timeout": "0s"}, ["nginx_client_header_timeout, nginx_client_body_timeout,"]),
     ({"nginx_security_headers": {"X-A": "a\\b"}}, ["nginx_security_headers"]),
     ({"nginx_security_headers": {"X A": "b"}}, ["nginx_security_headers"]),
     ({"nginx_tls_certificate_key": "/k.pem"}, ["nginx_tls_certificate and nginx_tls_certificate_key go"]),
@@ -183,6 +194,17 @@ def test_good_nginx_values_pass(changes):
     ({"nginx_hsts_preload": True, "nginx_hsts_include_subdomains": True, "nginx_hsts_max_age": 86400},
      ["nginx_hsts_preload"]),
     ({"nginx_rate_limit": "10r/h"}, ["nginx_rate_limit"]),
+    ({"pyweb_server_name": ""}, ["nginx_server_name (pyweb_server_name) must be the names"]),
+    ({"nginx_server_name": " "}, ["nginx_server_name (pyweb_server_name) must be the names"]),
+    ({"pyweb_server_name": "_", "nginx_tls": True, "nginx_tls_self_signed": True},
+     ["nginx_server_name must name the site when nginx_tls is"]),
+    ({"nginx_server_name": "shop.example.com _", "nginx_tls": True, "nginx_tls_self_signed": True},
+     ["nginx_server_name must name the site when nginx_tls is"]),
+    ({"nginx_rate_limit": "strict"}, ["nginx_rate_limit"]),
+    ({"nginx_keepalive_timeout": "forever"}, ["nginx_client_header_timeout, nginx_client_body_timeout,"]),
+    ({"nginx_large_client_header_buffers": "8k"}, ["nginx_client_header_buffer_size"]),
+    ({"nginx_client_header_buffer_size": "0"}, ["nginx_client_header_buffer_size"]),
+    ({"nginx_connections_per_address": -1}, ["nginx_connections_per_address"]),
     ({"nginx_rate_limit_burst": -5}, ["nginx_rate_limit_burst"]),
     ({"nginx_static_url": "/"}, ["nginx_static_url"]),
     ({"nginx_static_dir": "/abs"}, ["nginx_static_url"]),
@@ -205,7 +227,7 @@ def test_gunicorn_must_keep_connections_longer_than_nginx_reuses_them():
 @pytest.mark.parametrize("changes", [
     # The shared variables set both roles at once.
     {"pyweb_app_name": "shop", "pyweb_app_port": 8001, "pyweb_app_root": "/srv/shop",
-     "nginx_static_dir": "shop/static"},
+     "pyweb_static_dir": "shop/static"},
     {"pyweb_app_socket": "/run/shop/gunicorn.sock"},
     {"pyweb_app_state": "absent"},
     # gunicorn on every address; nginx asks it on loopback.
@@ -231,9 +253,13 @@ def test_the_roles_agree(changes):
     ({"gunicorn_app_state": "absent"},
      "nginx_site_state (present) and gunicorn_app_state (absent) must agree; set pyweb_app_state, which both "
      "roles follow"),
-    ({"gunicorn_app_root": "/srv/shop", "nginx_static_dir": "static"},
+    ({"gunicorn_app_root": "/srv/shop", "pyweb_static_dir": "static"},
      "nginx_static_root (/opt/flask_hello/current) must be the app's current release (/srv/shop/current); set "
      "pyweb_app_root, which both roles follow"),
+    # nginx would serve files the gunicorn role keeps closed to it.
+    ({"nginx_static_dir": "shop/static"},
+     'nginx serves "shop/static" from the release but the gunicorn role opens "" to it (nginx_static_dir and '
+     "gunicorn_static_dir); set pyweb_static_dir, which both roles follow"),
 ])
 def test_a_value_set_for_one_role_alone_is_named(changes, said):
     assert together(**changes) == [said]

@@ -98,3 +98,9 @@ def test_a_log_echoed_in_a_failure_shows_no_value_of_the_apps_environment():
     assert releases.masked(log, environment) == ("DEBUG connect ********\n"
                                                  "ERROR token ******** rejected; DEBUG=1 LANG=en\n")
     assert releases.masked(log, {}) == log
+
+
+def test_the_secret_values_are_the_long_ones_longest_first():
+    environment = {"A": "1", "B": "en", "C": "token-1234", "D": "token-1234-longer", "E": 123456}
+    assert releases.secret_values(environment) == ["token-1234-longer", "token-1234", "123456"]
+    assert releases.secret_values({}) == []

@@ -48,6 +48,20 @@ def make_certificate(directory, name):
 
 
 LOAD_LOOP = Path(__file__).resolve().parent / "load_loop.py"
+SLOW_REQUESTS = Path(__file__).resolve().parent / "slow_requests.py"
+
+
+def put_script(host, script):
+    """Copy one of the scripts beside this file to /root on the host; returns its path there."""
+    path = f"/root/{script.name}"
+    host.check_output("echo %s | base64 -d > %s", base64.b64encode(script.read_bytes()).decode(), path)
+    return path
+
+
+def slow_requests(host, *args):
+    """Run slow_requests.py on the host with args; returns what it printed."""
+    return json.loads(host.check_output("timeout 120 python3 %s " + " ".join(["%s"] * len(args)),
+                                        put_script(host, SLOW_REQUESTS), *map(str, args)))
 
 
 def start_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, requests=2_000_000,
@@ -56,7 +70,7 @@ def start_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seco
     threads go), counting the 2xx answers by body when `bodies` is set; it ends by itself after
     `seconds` or `requests`, or when load_summary stops it. Returns once it runs."""
     files = {kind: f"/root/{name}.{kind}" for kind in ("stop", "started", "json")}
-    host.check_output("echo %s | base64 -d > /root/load_loop.py", base64.b64encode(LOAD_LOOP.read_bytes()).decode())
+    put_script(host, LOAD_LOOP)
     host.run("rm -f %s %s %s", *files.values())
     options = f"--threads={threads} --max-seconds={seconds} --max-requests={requests}"
     options += (f" --rate={rate}" if rate else "") + (" --bodies" if bodies else "")

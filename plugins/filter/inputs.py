@@ -6,6 +6,7 @@ names the variable and the value it got; every bad value is reported at once. Th
 plain values, so tests/test_inputs.py checks every rule without Ansible or a host.
 """
 
+import ipaddress
 import json
 import os
 import re
@@ -35,6 +36,7 @@ DIRECTIVE_RULE = "must not contain ; {, } or a line break"
 NEXT_UPSTREAM = ("error", "timeout", "invalid_header", "http_500", "http_502", "http_503", "http_504", "http_403",
                  "http_404", "http_429", "non_idempotent", "off")
 TIME = r"[1-9][0-9]*(ms|s|m|h)?"
+SIZE = r"[1-9][0-9]*[kKmM]?"
 # The shortest max-age browsers' HSTS preload lists take (a year, hstspreload.org).
 HSTS_PRELOAD_AGE = 31536000
 
@@ -176,6 +178,9 @@ def _gunicorn_server_checks(v):
          "got %s" % shown(packages)),
         (len(allowed) > 0 and all(full(r"[0-9A-Fa-f:.]+|[*]", ip) for ip in allowed),
          'gunicorn_forwarded_allow_ips must be IP addresses (or "*", every address); got %s' % shown(allowed)),
+        (all(network(c) for c in v["gunicorn_allowed_clients"]),
+         'gunicorn_allowed_clients must be IP addresses or networks such as 10.0.0.10 or 10.0.0.0/24; got %s'
+         % shown(v["gunicorn_allowed_clients"])),
     ]
     return checks
 
@@ -187,6 +192,9 @@ def _gunicorn_process_checks(v):
     job_names = [j.get("name") for j in jobs]
     bad_keys = [k for k in environment if not full(r"[A-Za-z_][A-Za-z0-9_]*", k)]
     return [
+        (full("(%s)?" % RELATIVE, v["gunicorn_static_dir"]),
+         "gunicorn_static_dir must be empty or a directory inside the release (letters, digits, _ . - and /, "
+         "no ..); got %s" % shown(v["gunicorn_static_dir"])),
         (all(full(RELATIVE, d) for d in shared) and "venv" not in shared,
          "gunicorn_shared_dirs must be paths inside the release (letters, digits, _ . - and /, no ..), other "
          "than venv; got %s" % shown(shared)),
@@ -215,6 +223,15 @@ def _gunicorn_process_checks(v):
     ]
 
 
+def network(value):
+    """Whether value is an IP address or network."""
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def nginx_input_errors(v):
     """The nginx role's bad values. v maps each nginx_* variable to its value."""
     checks = [
@@ -227,6 +244,14 @@ def nginx_input_errors(v):
     for name in ("nginx_server_name", "nginx_upstream_host", "nginx_charset", "nginx_upstream_socket"):
         checks.append((not re.search(r"[;{}\n\r]", str(v[name])),
                        "%s %s; got %s" % (name, DIRECTIVE_RULE, shown(v[name]))))
+    names = str(v["nginx_server_name"]).split()
+    checks += [
+        (names, 'nginx_server_name (pyweb_server_name) must be the names clients use for the site, such as '
+                '"shop.example.com www.shop.example.com", or "_" for any name; it is empty'),
+        (not flag(v["nginx_tls"]) or "_" not in names,
+         'nginx_server_name must name the site when nginx_tls is on: "_" would serve its certificate and '
+         "the app for any name; got %s" % shown(v["nginx_server_name"])),
+    ]
     checks += _nginx_upstream_checks(v)
     checks += _nginx_client_checks(v)
     checks += _nginx_tls_checks(v)
@@ -272,22 +297,29 @@ def _nginx_upstream_checks(v):
 
 
 def _nginx_client_checks(v):
-    times = [v["nginx_client_header_timeout"], v["nginx_client_body_timeout"], v["nginx_send_timeout"]]
+    times = [v["nginx_client_header_timeout"], v["nginx_client_body_timeout"], v["nginx_send_timeout"],
+             v["nginx_keepalive_timeout"]]
+    buffers = v["nginx_client_header_buffer_size"], v["nginx_large_client_header_buffers"]
     headers = v["nginx_security_headers"]
     # Each header becomes add_header Name "value" always;
     return [
         (full(r"[0-9]+[kKmMgG]?", v["nginx_client_max_body_size"]),
          "nginx_client_max_body_size must be a size such as 10m; got %s" % shown(v["nginx_client_max_body_size"])),
         (all(full(TIME, t) for t in times),
-         "nginx_client_header_timeout, nginx_client_body_timeout and nginx_send_timeout must be times such as "
-         "15s; got %s" % shown(times)),
+         "nginx_client_header_timeout, nginx_client_body_timeout, nginx_send_timeout and nginx_keepalive_timeout "
+         "must be times such as 15s; got %s" % shown(times)),
+        (full(SIZE, buffers[0]) and full(r"[1-9][0-9]* +%s" % SIZE, buffers[1]),
+         'nginx_client_header_buffer_size must be a size such as 1k and nginx_large_client_header_buffers a '
+         'number and a size such as "4 8k"; got %s and %s' % (shown(buffers[0]), shown(buffers[1]))),
+        *counts(v, (("nginx_connections_per_address", 0),)),
         (all(full(r"[A-Za-z0-9-]+", k) for k in headers)
          and not any(re.search(r'["\\\r\n]', str(value)) for value in headers.values()),
          "nginx_security_headers must map header names (letters, digits, -) to values without quotes, "
          "backslashes or line breaks; got %s" % shown(headers)),
         *counts(v, (("nginx_rate_limit_burst", 0),)),
-        (full(r"([1-9][0-9]*r/[sm])?", v["nginx_rate_limit"]),
-         "nginx_rate_limit must be empty or a rate such as 10r/s or 300r/m; got %s" % shown(v["nginx_rate_limit"])),
+        (full(r"([1-9][0-9]*r/[sm]|standard)?", v["nginx_rate_limit"]),
+         "nginx_rate_limit must be empty, standard or a rate such as 10r/s or 300r/m; got %s"
+         % shown(v["nginx_rate_limit"])),
     ]
 
 
@@ -357,6 +389,10 @@ def stack_input_errors(v):
         agree = not v["nginx_upstream_socket"] and number(v["nginx_upstream_port"]) == number(v["gunicorn_bind_port"])
     checks.append((agree, "nginx proxies to %s but gunicorn listens on %s; set pyweb_app_port, pyweb_app_host or "
                           "pyweb_app_socket, which both roles follow" % (proxied, listening)))
+    checks.append((v["nginx_static_dir"] == v["gunicorn_static_dir"],
+                   "nginx serves %s from the release but the gunicorn role opens %s to it (nginx_static_dir and "
+                   "gunicorn_static_dir); set pyweb_static_dir, which both roles follow"
+                   % (shown(v["nginx_static_dir"]), shown(v["gunicorn_static_dir"]))))
     root = os.path.normpath(str(v["gunicorn_app_root"])) + "/current"
     checks.append((not v["nginx_static_dir"] or os.path.normpath(str(v["nginx_static_root"])) == root,
                    "nginx_static_root (%s) must be the app's current release (%s); set pyweb_app_root, which both "

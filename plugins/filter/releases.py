@@ -68,13 +68,17 @@ def health_url(path, host, port, unix_socket=False):
 MASKED_LENGTH = 6
 
 
+def secret_values(environment):
+    """The values of the app's environment long enough to mask (MASKED_LENGTH), longest first."""
+    return sorted({str(v) for v in (environment or {}).values() if len(str(v)) >= MASKED_LENGTH},
+                  key=len, reverse=True)
+
+
 def masked(text, environment):
     """text (a log's end, echoed in a failure message) with every value of the app's environment
     of MASKED_LENGTH characters or more replaced by ********, longest first, so that a secret the
     app or a library wrote to its log does not reach the controller's output."""
-    values = sorted({str(v) for v in (environment or {}).values() if len(str(v)) >= MASKED_LENGTH},
-                    key=len, reverse=True)
-    for value in values:
+    for value in secret_values(environment):
         text = text.replace(value, "********")
     return text
 
@@ -88,4 +92,5 @@ class FilterModule:
             "rollback_target": rollback_target,
             "health_url": health_url,
             "masked": masked,
+            "secret_values": secret_values,
         }

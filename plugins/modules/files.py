@@ -76,6 +76,13 @@ options:
           that a later step can put it back; I(backups) says where.
         type: bool
         default: false
+  hide:
+    description: Values, such as the app's secrets, shown as C(********) wherever they would
+      appear in what the task returns, the output of a failed I(validate) and the diff included.
+      Give only values long enough not to mask unrelated text.
+    type: list
+    elements: str
+    default: []
 author: pyweb.deploy maintainers
 """
 
@@ -365,21 +372,25 @@ def expand(entries):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=dict(
-            path=dict(type="path"),
-            paths=dict(type="list", elements="path"),
-            skip=dict(type="bool", default=False),
-            state=dict(type="str", choices=["directory", "file", "link", "absent"], default="file"),
-            content=dict(type="str"),
-            src=dict(type="str"),
-            src_dir=dict(type="str"),
-            owner=dict(type="str"),
-            group=dict(type="str"),
-            mode=dict(type="str"),
-            force=dict(type="bool", default=False),
-            validate=dict(type="str"),
-            backup=dict(type="bool", default=False),
-        ))),
+        argument_spec=dict(
+            files=dict(type="list", elements="dict", required=True, options=dict(
+                path=dict(type="path"),
+                paths=dict(type="list", elements="path"),
+                skip=dict(type="bool", default=False),
+                state=dict(type="str", choices=["directory", "file", "link", "absent"], default="file"),
+                content=dict(type="str"),
+                src=dict(type="str"),
+                src_dir=dict(type="str"),
+                owner=dict(type="str"),
+                group=dict(type="str"),
+                mode=dict(type="str"),
+                force=dict(type="bool", default=False),
+                validate=dict(type="str"),
+                backup=dict(type="bool", default=False),
+            )),
+            # Ansible masks the values of a no_log option in everything the module returns.
+            hide=dict(type="list", elements="str", default=[], no_log=True),
+        ),
         supports_check_mode=True,
     )
     files = Files(check=module.check_mode, diff=module._diff)

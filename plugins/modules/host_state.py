@@ -79,7 +79,8 @@ packages:
   type: dict
   returned: always
 paths:
-  description: For each path asked, C(exists), C(isdir), C(islnk) and C(target) (a link's target).
+  description: For each path asked, C(exists), C(isdir), C(islnk), C(target) (a link's target) and
+    C(mode) (octal, such as C(0751); the link's own for a link, empty for a missing path).
   type: dict
   returned: always
 globs:
@@ -117,6 +118,7 @@ import grp
 import os
 import pwd
 import re
+import stat
 import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
@@ -138,10 +140,10 @@ def package_states(names, run=subprocess.run):
 
 def path_state(path):
     if not os.path.lexists(path):
-        return {"exists": False, "isdir": False, "islnk": False, "target": ""}
+        return {"exists": False, "isdir": False, "islnk": False, "target": "", "mode": ""}
     islnk = os.path.islink(path)
     return {"exists": True, "isdir": os.path.isdir(path) and not islnk, "islnk": islnk,
-            "target": os.readlink(path) if islnk else ""}
+            "target": os.readlink(path) if islnk else "", "mode": "%04o" % stat.S_IMODE(os.lstat(path).st_mode)}
 
 
 def _files(pattern):

@@ -24,6 +24,15 @@ def test_each_app_answers_its_own_name(host, app):
 
 
 @pytest.mark.parametrize("app", APPS)
+def test_each_app_knows_its_sites_names_and_refuses_others_itself(host, app):
+    # Asked past nginx, as anything else on the host could: the app checks the Host against the
+    # names the deploy gave it (PYWEB_SERVER_NAMES, which it makes its TRUSTED_HOSTS).
+    asked = "curl -sS -o /dev/null -w '%%{http_code}' -H 'Host: %s' http://127.0.0.1:%s/"
+    assert host.check_output(asked, f"{app}.example.test", str(APPS[app])) == "200"
+    assert host.check_output(asked, "evil.example", str(APPS[app])) == "400"
+
+
+@pytest.mark.parametrize("app", APPS)
 def test_each_app_has_its_own_user_files_program_logs_and_site(host, app):
     master = host.check_output("supervisorctl pid %s", app)
     users = host.check_output("ps -o user= --pid %s --ppid %s", master, master).split()

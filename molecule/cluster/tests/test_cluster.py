@@ -59,6 +59,28 @@ def test_gunicorn_listens_on_the_node_private_address_only(name):
     assert f"forwarded_allow_ips = \"{LB}\"" in app.file("/opt/shop/gunicorn.conf.py").content_string
 
 
+@pytest.mark.parametrize("name", NODES)
+def test_only_the_load_balancer_reaches_a_node_gunicorn(host, name):
+    url = f"http://{NODES[name]}:8000/"
+    assert host.check_output("curl -sS --max-time 5 %s", url) == "Hello from the cluster from release 1"
+    # The other node is on the same private network, and is turned away (a reset: refused).
+    other = next(other for other in NODES if other != name)
+    refused = node(other).run("curl -sS --max-time 5 %s", url)
+    assert refused.rc == 7, refused
+    # The node itself gets through (its deploy's health checks ask it so).
+    assert node(name).check_output("curl -sS --max-time 5 %s", url) == "Hello from the cluster from release 1"
+    assert node(name).service("pyweb-firewall-shop").is_enabled
+
+
+def test_a_run_without_private_addresses_stops_before_any_host_is_changed(host):
+    rc, out = cluster({"pyweb_private_network": ""})
+    assert rc != 0
+    for name in ("pyweb-lb", *NODES):
+        assert f"{name} has no private address: set pyweb_app_address on it, or pyweb_private_network" in out, out[-3000:]
+    assert "Put nginx in front of every app node" not in out, out[-3000:]
+    assert not re.findall(r"changed=[1-9]", out), out[-3000:]
+
+
 def test_requests_are_spread_over_both_nodes(host):
     before = {name: served_by(name) for name in NODES}
     for _ in range(20):
@@ -105,6 +127,8 @@ def test_a_stopped_app_node_fails_no_request(host):
         subprocess.run(["docker", "start", "pyweb-app1"], check=True, capture_output=True, timeout=60)
         # The node comes back by itself, and nginx sends it requests again.
         wait_until_serving("pyweb-app1")
+    # Its firewall table came back with it: the other node is still turned away.
+    assert node("pyweb-app2").run("curl -sS --max-time 5 http://%s:8000/", NODES["pyweb-app1"]).rc == 7
     before = served_by("pyweb-app1")
     time.sleep(10)  # nginx's fail_timeout
     for _ in range(20):

@@ -121,6 +121,23 @@ def test_the_key_is_root_only(host, with_given_certificate):
     assert "PRIVATE KEY" in key.content_string
 
 
+def test_a_key_on_the_host_that_any_user_may_read_is_refused(host, with_given_certificate):
+    host.check_output("install -d -m 0755 /srv/tls && cp %s/flask_hello.crt %s/flask_hello.key /srv/tls/",
+                      KEY_DIR, KEY_DIR)
+    host.check_output("chmod 0644 /srv/tls/flask_hello.key")
+    site = host.file("/etc/nginx/sites-available/flask_hello").content_string
+    on_host = dict(with_given_certificate, nginx_tls_certificate_on_host=True,
+                   nginx_tls_certificate="/srv/tls/flask_hello.crt", nginx_tls_certificate_key="/srv/tls/flask_hello.key")
+    rc, out = run_playbook("site.yml", on_host)
+    host.check_output("rm -r /srv/tls")
+    assert rc != 0
+    assert ("nginx_tls_certificate_key /srv/tls/flask_hello.key may be read by any user of the host (nobody could)"
+            in out), out[-3000:]
+    # Refused before nginx was touched: the site is as it was, and serves.
+    assert host.file("/etc/nginx/sites-available/flask_hello").content_string == site
+    assert https(host).stdout == HELLO
+
+
 def test_over_the_rate_a_client_gets_429(host, with_given_certificate):
     # The 20 requests go out from one shell loop inside the host, well within a second: one
     # `docker exec` per request can take long enough on a busy machine for the rate to refill.

@@ -37,6 +37,10 @@ def create_app():
     app.config.from_mapping(SHOP_NAME="an unnamed shop")
     # Where Flask's docs keep SECRET_KEY: config.py in the instance folder.
     app.config.from_pyfile("config.py", silent=True)
+    # The names the site is reached by, as the deploy hands them over: Flask answers a request for
+    # any other Host with 400, so links it builds never carry a name a client made up.
+    if os.environ.get("PYWEB_SERVER_NAMES"):
+        app.config["TRUSTED_HOSTS"] = os.environ["PYWEB_SERVER_NAMES"].split()
     Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
     release = (HERE / "RELEASE").read_text().strip()
     database = Path(app.instance_path) / "shop.db"
