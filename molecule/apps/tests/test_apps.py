@@ -80,13 +80,15 @@ def test_the_removed_app_left_nothing_behind(host):
                  "/etc/nginx/sites-enabled/gamma", "/etc/nginx/sites-available/gamma",
                  "/var/log/nginx/gamma.access.log", "/var/log/nginx/gamma.error.log",
                  "/etc/supervisor/conf.d/gamma.ticker.conf", "/var/log/supervisor/gamma.ticker",
-                 "/etc/systemd/system/gamma.touch.timer", "/etc/systemd/system/gamma.touch.service"):
+                 "/etc/systemd/system/gamma.touch.timer", "/etc/systemd/system/gamma.touch.service",
+                 "/etc/systemd/system/pyweb-firewall-gamma.service", "/etc/nftables.d/pyweb-gamma.nft"):
         assert not host.file(path).exists, path
     assert "gamma" not in host.check_output("supervisorctl avail")
     assert not host.socket("tcp://127.0.0.1:8003").is_listening
     assert host.run("ps -eo args | grep -q '[/]opt/gamma'").rc != 0
     assert host.run("pgrep -f 'gamma-ticke[r]'").rc != 0
     assert "gamma" not in host.check_output("systemctl list-timers --all --no-legend")
+    assert "pyweb_gamma" not in host.check_output("nft list tables")
     assert page(host, "gamma").rc == 52
 
 
