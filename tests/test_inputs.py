@@ -90,9 +90,9 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_log_dir": "var/log/shop"}, ["gunicorn_log_dir"]),
     ({"gunicorn_python": "/"}, ["gunicorn_python"]),
     ({"gunicorn_bind_unix_socket": "yes", "gunicorn_socket_path": "/run/app.sock"}, ["gunicorn_socket_path"]),
-    ({"gunicorn_bind_port": 65536}, ["gunicorn_bind_host and gunicorn_bind_port"]),
-    ({"gunicorn_bind_port": "80 "}, ["gunicorn_bind_host and gunicorn_bind_port"]),
-    ({"gunicorn_bind_port": True}, ["gunicorn_bind_host and gunicorn_bind_port"]),
+    ({"gunicorn_bind_port": 65536}, ["pyweb_app_host and gunicorn_bind_port"]),
+    ({"gunicorn_bind_port": "80 "}, ["pyweb_app_host and gunicorn_bind_port"]),
+    ({"gunicorn_bind_port": True}, ["pyweb_app_host and gunicorn_bind_port"]),
     ({"gunicorn_worker_connections": 0}, ["gunicorn_worker_connections"]),
     ({"gunicorn_graceful_timeout": -1}, ["gunicorn_graceful_timeout"]),
     ({"gunicorn_max_requests_jitter": 1.5}, ["gunicorn_max_requests_jitter"]),
@@ -197,7 +197,7 @@ def test_good_nginx_values_pass(changes):
     ({"pyweb_server_name": ""}, ["nginx_server_name (pyweb_server_name) must be the names"]),
     ({"nginx_server_name": " "}, ["nginx_server_name (pyweb_server_name) must be the names"]),
     ({"pyweb_server_name": "_", "nginx_tls": True, "nginx_tls_self_signed": True},
-     ["nginx_server_name must name the site when nginx_tls is"]),
+     ["pyweb_server_name must name the site when nginx_tls is"]),
     ({"nginx_server_name": "shop.example.com _", "nginx_tls": True, "nginx_tls_self_signed": True},
      ["nginx_server_name must name the site when nginx_tls is"]),
     ({"nginx_rate_limit": "strict"}, ["nginx_rate_limit"]),
@@ -283,3 +283,74 @@ def test_supervisor_rules():
         'read such a value); got one in ["q"]']
     assert supervisor([{"name": "b"}]) == [
         'supervisor_programs need a command unless their state is absent; got none for ["b"]']
+
+
+@pytest.mark.parametrize("changes", [
+    {"gunicorn_bind_host": "10.0.0.5"},
+    {"gunicorn_bind_host": "::1"},
+    {"nginx_upstream_host": "::1", "gunicorn_bind_host": "0.0.0.0"},
+    {"nginx_upstream_port": 5001},
+    {"nginx_upstream_socket": "/run/flask_hello/gunicorn.sock"},
+    {"gunicorn_bind_unix_socket": True, "gunicorn_socket_path": "/run/flask_hello/gunicorn.sock"},
+    {"gunicorn_bind_unix_socket": True, "gunicorn_socket_path": "/run/a/gunicorn.sock",
+     "nginx_upstream_socket": "/run/b/gunicorn.sock"},
+])
+def test_nginx_must_proxy_to_where_gunicorn_listens(changes):
+    assert [e for e in together(**changes) if e.startswith("nginx proxies to ")] != [], changes
+
+
+@pytest.mark.parametrize("changes", [
+    {"pyweb_app_host": "10.0.0.5"},
+    {"gunicorn_bind_host": "0.0.0.0"},
+    {"gunicorn_bind_host": "::"},
+    {"nginx_upstream_host": "localhost"},
+    {"nginx_upstream_host": "10.0.0.5", "gunicorn_bind_host": "0.0.0.0"},
+    {"pyweb_app_socket": "/run/flask_hello/gunicorn.sock"},
+    # A name other than localhost is not resolved on the controller.
+    {"gunicorn_bind_host": "app.internal"},
+])
+def test_nginx_and_gunicorn_that_meet_pass(changes):
+    assert together(**changes) == []
+
+
+def test_a_bad_host_gunicorn_listens_on_names_both_addresses():
+    assert together(gunicorn_bind_host="10.0.0.5") == [
+        "nginx proxies to 127.0.0.1:5000 but gunicorn listens on 10.0.0.5:5000; set pyweb_app_port, "
+        "pyweb_app_host or pyweb_app_socket, which both roles follow"]
+
+
+@pytest.mark.parametrize("path", ["healthz", "", "http://localhost/", "/a b", "/#x"])
+def test_a_health_check_path_must_start_with_a_slash(path):
+    assert gunicorn(gunicorn_healthcheck_path=path) == [
+        'gunicorn_healthcheck_path must be a URL path starting with /, such as "/" or "/healthz?deep=1"; got %s'
+        % inputs.shown(path)]
+
+
+@pytest.mark.parametrize("codes", [["2xx"], [], "200-399", ["399-200"], ["600"], [200.5]])
+def test_health_check_statuses_must_be_statuses_or_ranges(codes):
+    assert gunicorn(gunicorn_healthcheck_status_codes=codes) == [
+        'gunicorn_healthcheck_status_codes must be a list of statuses such as "204" or ranges such as "200-399", '
+        "from 100 to 599; got %s" % inputs.shown(codes)]
+
+
+def test_good_health_check_values_pass():
+    assert gunicorn(gunicorn_healthcheck_path="/healthz?deep=1", gunicorn_healthcheck_status_codes=["200", "204",
+                                                                                                    "300-308"]) == []
+    assert gunicorn(gunicorn_healthcheck_status_codes=[200]) == []
+
+
+@pytest.mark.parametrize("changes, said", [
+    ({"pyweb_app_port": 70000}, 'pyweb_app_host and pyweb_app_port must be a host name or address and a port '
+                                'from 1 to 65535; got "127.0.0.1" and 70000'),
+    ({"pyweb_app_root": "/usr"}, "pyweb_app_root must be an absolute path for this app alone"),
+    ({"pyweb_app_name": "My App"}, "pyweb_app_name must be usable as a user and file name"),
+    # Set for the role alone: the role's variable is named.
+    ({"gunicorn_bind_port": 70000}, 'pyweb_app_host and gunicorn_bind_port must be'),
+])
+def test_a_shared_variable_is_named_in_its_own_errors(changes, said):
+    assert any(e.startswith(said) for e in gunicorn(**changes)), gunicorn(**changes)
+
+
+def test_nginx_names_the_shared_variables_too():
+    assert nginx(pyweb_app_port=0) == ["pyweb_app_port must be a port from 1 to 65535; got 0"]
+    assert nginx(nginx_upstream_port=0) == ["nginx_upstream_port must be a port from 1 to 65535; got 0"]

@@ -89,6 +89,29 @@ def _errors(checks):
     return [msg for ok, msg in checks if not ok]
 
 
+# The role variables whose defaults follow a shared pyweb_* variable (roles/*/defaults/main/shared.yml).
+SHARED = {
+    "gunicorn_app_name": "pyweb_app_name", "gunicorn_app_state": "pyweb_app_state",
+    "gunicorn_app_root": "pyweb_app_root", "gunicorn_bind_host": "pyweb_app_host",
+    "gunicorn_bind_port": "pyweb_app_port", "gunicorn_socket_path": "pyweb_app_socket",
+    "gunicorn_static_dir": "pyweb_static_dir", "nginx_site_name": "pyweb_app_name",
+    "nginx_site_state": "pyweb_app_state", "nginx_server_name": "pyweb_server_name",
+    "nginx_upstream_host": "pyweb_app_host", "nginx_upstream_port": "pyweb_app_port",
+    "nginx_upstream_socket": "pyweb_app_socket", "nginx_static_dir": "pyweb_static_dir",
+    "supervisor_include_dir": "pyweb_supervisor_include_dir",
+}
+
+
+def _named(v, errors):
+    """errors with each role variable that holds its shared variable's value named by the shared
+    one: a user who set pyweb_app_port reads pyweb_app_port in the message, not gunicorn_bind_port."""
+    for name, shared in SHARED.items():
+        if name in v and shared in v and str(v[name]) == str(v[shared]) and str(v[shared]) != "":
+            pattern = re.compile(r"(?<![A-Za-z0-9_])%s(?![A-Za-z0-9_])" % name)
+            errors = [pattern.sub(shared, e) for e in errors]
+    return errors
+
+
 def gunicorn_input_errors(v, app_src="", project=False):
     """The gunicorn role's bad values. v maps each gunicorn_* variable to its value; app_src is the
     directory the code is read from on the controller and project whether pip installs it."""
@@ -114,7 +137,7 @@ def gunicorn_input_errors(v, app_src="", project=False):
     checks += _gunicorn_source_checks(v, app_src, project)
     checks += _gunicorn_server_checks(v)
     checks += _gunicorn_process_checks(v)
-    return _errors(checks)
+    return _named(v, _errors(checks))
 
 
 def _gunicorn_source_checks(v, app_src, project):
@@ -169,6 +192,15 @@ def _gunicorn_server_checks(v):
                          ("gunicorn_healthcheck_timeout", 1), ("gunicorn_timeout", 1),
                          ("gunicorn_graceful_timeout", 0), ("gunicorn_keepalive", 0),
                          ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0)))
+    path, statuses = v["gunicorn_healthcheck_path"], v["gunicorn_healthcheck_status_codes"]
+    checks += [
+        (full(r"/[^\s#]*", path),
+         'gunicorn_healthcheck_path must be a URL path starting with /, such as "/" or "/healthz?deep=1"; got %s'
+         % shown(path)),
+        (isinstance(statuses, list) and statuses and all(status_range(s) for s in statuses),
+         'gunicorn_healthcheck_status_codes must be a list of statuses such as "204" or ranges such as '
+         '"200-399", from 100 to 599; got %s' % shown(statuses)),
+    ]
     packages = v["gunicorn_packages"]
     allowed = v["gunicorn_forwarded_allow_ips"]
     checks += [
@@ -223,6 +255,12 @@ def _gunicorn_process_checks(v):
     ]
 
 
+def status_range(value):
+    """Whether value is an HTTP status ("204") or a range of them ("200-399"), from 100 to 599."""
+    match = re.fullmatch(r"\s*([1-5][0-9][0-9])\s*(?:-\s*([1-5][0-9][0-9])\s*)?", str(value))
+    return bool(match) and int(match.group(2) or match.group(1)) >= int(match.group(1))
+
+
 def network(value):
     """Whether value is an IP address or network."""
     try:
@@ -263,7 +301,7 @@ def nginx_input_errors(v):
          "nginx_listen_port and the upstream port are both %s on this host: nginx would proxy to itself. "
          "Change nginx_listen_port or gunicorn_bind_port." % listen),
     ]
-    return _errors(checks)
+    return _named(v, _errors(checks))
 
 
 def _nginx_upstream_checks(v):
@@ -363,6 +401,30 @@ def _nginx_static_checks(v):
     ]
 
 
+def _address(host):
+    """host as an IP address, localhost as 127.0.0.1; None for any other name (not resolved here)."""
+    host = str(host).strip("[]")
+    if host == "localhost":
+        return ipaddress.ip_address("127.0.0.1")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def reaches(proxied, listening):
+    """Whether a proxy on the same host that connects to the address proxied reaches a server that
+    listens on listening: the same address, or any address of the host when it listens on all of
+    them. Names other than localhost may resolve to anything and are let through."""
+    to, on = _address(proxied), _address(listening)
+    if to is None or on is None:
+        return True
+    if on.is_unspecified:
+        # 0.0.0.0 takes IPv4 only; :: takes both where the host allows it (Linux's default).
+        return on.version == 6 or to.version == 4
+    return to == on
+
+
 def stack_input_errors(v):
     """What must agree between the nginx and gunicorn roles when both serve the app on one host
     (playbooks/site.yml). v maps every nginx_* and gunicorn_* variable to its value. A value set
@@ -386,7 +448,8 @@ def stack_input_errors(v):
         proxied = ("unix:%s" % v["nginx_upstream_socket"] if v["nginx_upstream_socket"]
                    else "%s:%s" % (v["nginx_upstream_host"], v["nginx_upstream_port"]))
         listening = "%s:%s" % (v["gunicorn_bind_host"], v["gunicorn_bind_port"])
-        agree = not v["nginx_upstream_socket"] and number(v["nginx_upstream_port"]) == number(v["gunicorn_bind_port"])
+        agree = (not v["nginx_upstream_socket"] and number(v["nginx_upstream_port"]) == number(v["gunicorn_bind_port"])
+                 and reaches(v["nginx_upstream_host"], v["gunicorn_bind_host"]))
     checks.append((agree, "nginx proxies to %s but gunicorn listens on %s; set pyweb_app_port, pyweb_app_host or "
                           "pyweb_app_socket, which both roles follow" % (proxied, listening)))
     checks.append((v["nginx_static_dir"] == v["gunicorn_static_dir"],

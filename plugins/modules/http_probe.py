@@ -1,13 +1,18 @@
 #!/usr/bin/python
-"""Asks a URL on the managed host for its HTTP status, the way the health checks need it."""
+"""Asks a URL on the managed host whether the app is alive, by one rule for every health check."""
 
 DOCUMENTATION = r"""
 module: http_probe
-short_description: GET a URL on the host and report the status it answered with
+short_description: Ask a URL on the host whether the app answers, and fail with what came back
 description:
-  - Sends one GET request and returns the status of the answer, or status 0 when there was none
-    (refused, reset, timed out, TLS handshake refused). It never fails by itself, so a task can
-    retry with C(until) on the status and report what it got.
+  - Sends one GET request and judges the answer by one rule, the same for every health check of a
+    deploy (the tried release, gunicorn after the switch, the proxy, a release switched back to).
+    The app is alive when it answers with a status in I(status_codes). Redirects are not followed;
+    by default a 3xx counts as alive, as an app whose C(/) sends visitors to its login page is up.
+  - When the app is not alive the module fails, and its message says what was asked (method, URL,
+    socket, C(Host)), what came back (the status and the first lines of the body, or why no answer
+    came, a timeout included) and which statuses were accepted. With C(until) on I(alive) a task
+    retries; when its tries run out, that message is the task's.
   - Over HTTPS the name of I(server_name) goes into the TLS handshake (SNI), so a server that refuses
     handshakes for names it does not serve still answers. The certificate is not judged; the probe
     asks whether the app answers, not whether the certificate is trusted.
@@ -32,13 +37,61 @@ options:
     description: Seconds to wait for the connection and for the answer.
     type: int
     default: 10
+  status_codes:
+    description: The statuses that count as alive, each a status (C(204)) or a range (C(200-399)).
+    type: list
+    elements: str
+    default: ["200-399"]
+  hide:
+    description: Values, such as the app's secrets, shown as C(********) wherever they would appear in
+      what the module returns (an error page may print them).
+    type: list
+    elements: str
+    default: []
 author: pyweb.deploy maintainers
 """
 
+EXAMPLES = r"""
+- name: Wait until gunicorn answers / for the site's name
+  pyweb.deploy.http_probe:
+    url: http://127.0.0.1:5000/
+    headers:
+      Host: shop.example.com
+    timeout: 5
+  register: health
+  until: health.alive
+  retries: 15
+  delay: 1
+
+- name: Ask a gunicorn on a Unix socket, accepting only 200 and 204
+  pyweb.deploy.http_probe:
+    url: http://localhost/healthz
+    unix_socket: /run/shop/gunicorn.sock
+    status_codes: ["200", "204"]
+
+- name: Ask the site over HTTPS on an address, with its name in the handshake
+  pyweb.deploy.http_probe:
+    url: https://127.0.0.1:443/
+    headers:
+      Host: shop.example.com
+"""
+
 RETURN = r"""
+alive:
+  description: Whether the answer's status is one of I(status_codes).
+  type: bool
+  returned: always
 status:
   description: The HTTP status of the answer; 0 when no answer came.
   type: int
+  returned: always
+reason:
+  description: The reason phrase of the answer (C(Found), C(Internal Server Error)); empty when none came.
+  type: str
+  returned: always
+body:
+  description: The first lines of the answer's body (at most 5 lines and 400 characters).
+  type: str
   returned: always
 url:
   description: The URL that was asked.
@@ -52,9 +105,14 @@ timed_out:
   description: Whether the request ran out of time (a server that is up but too slow).
   type: bool
   returned: always
+msg:
+  description: What was asked and what came back, in one sentence, with the body's first lines after it.
+  type: str
+  returned: always
 """
 
 import http.client
+import re
 import socket
 import ssl
 from urllib.parse import urlsplit
@@ -63,6 +121,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 USER_AGENT = "pyweb.deploy health check"
+# What of an answer's body a message shows: enough for a traceback's last line or a login page's title.
+BODY_LINES = 5
+BODY_CHARS = 400
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -92,8 +153,16 @@ class _NamedTLSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._server_name)
 
 
+def first_lines(data):
+    """The start of a body as text: its first BODY_LINES non-blank lines, at most BODY_CHARS."""
+    text = data.decode("utf-8", "replace")
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()][:BODY_LINES]
+    return "\n".join(lines)[:BODY_CHARS]
+
+
 def probe(url, unix_socket=None, headers=None, server_name=None, timeout=10):
-    """GET url; return (status, error, timed_out). status is 0 when no answer came."""
+    """GET url; the answer as a dict: status (0 when none came), reason, body (its first lines),
+    error (why none came) and timed_out."""
     # Named, so that the checks can be told apart in access logs.
     headers = dict({"User-Agent": USER_AGENT}, **(headers or {}))
     parts = urlsplit(url)
@@ -107,15 +176,57 @@ def probe(url, unix_socket=None, headers=None, server_name=None, timeout=10):
         connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     else:
         raise ValueError("url must start with http:// or https://; got %r" % url)
+    answer = {"status": 0, "reason": "", "body": "", "error": "", "timed_out": False}
     try:
         connection.request("GET", path, headers=headers)
-        return connection.getresponse().status, "", False
+        response = connection.getresponse()
+        answer.update(status=response.status, reason=response.reason or "")
+        # Only the start is shown; a body that is slow to come is not waited for.
+        try:
+            answer["body"] = first_lines(response.read(BODY_CHARS * 4))
+        except (OSError, http.client.HTTPException):
+            pass
     except socket.timeout as error:
-        return 0, "timed out: %s" % error, True
+        answer.update(error="timed out: %s" % error, timed_out=True)
     except (OSError, http.client.HTTPException) as error:
-        return 0, "%s: %s" % (type(error).__name__, error), False
+        answer.update(error="%s: %s" % (type(error).__name__, error))
     finally:
         connection.close()
+    return answer
+
+
+def parse_status_codes(entries):
+    """The statuses entries name ("200-399", "204") as (first, last) pairs; ValueError names a bad one."""
+    ranges = []
+    for entry in entries:
+        match = re.fullmatch(r"\s*([1-5][0-9][0-9])\s*(?:-\s*([1-5][0-9][0-9])\s*)?", str(entry))
+        if not match or int(match.group(2) or match.group(1)) < int(match.group(1)):
+            raise ValueError("status_codes must be statuses such as 204 or ranges such as 200-399, from 100 "
+                             "to 599; got %r" % entry)
+        ranges.append((int(match.group(1)), int(match.group(2) or match.group(1))))
+    if not ranges:
+        raise ValueError("status_codes must name at least one status")
+    return ranges
+
+
+def describe(url, unix_socket, headers, timeout, answer, status_codes):
+    """(alive, message): whether answer counts as alive by status_codes, and what was asked and what
+    came back, as the failure message of any health check says it."""
+    alive = any(first <= answer["status"] <= last for first, last in parse_status_codes(status_codes))
+    asked = "GET %s" % url + (" on %s" % unix_socket if unix_socket else "")
+    host = (headers or {}).get("Host")
+    asked += " (Host: %s)" % host if host else ""
+    if answer["status"]:
+        got = "answered %d %s" % (answer["status"], answer["reason"])
+        got = got.rstrip() + ("" if alive else ", not one of %s" % ", ".join(map(str, status_codes)))
+        message = "%s %s" % (asked, got)
+        if answer["body"] and not alive:
+            message += "; the body began:\n" + answer["body"]
+    elif answer["timed_out"]:
+        message = "%s got no answer within %s s" % (asked, timeout)
+    else:
+        message = "%s got no answer (%s)" % (asked, answer["error"])
+    return alive, message
 
 
 def main():
@@ -126,16 +237,25 @@ def main():
             "headers": {"type": "dict", "default": {}},
             "server_name": {"type": "str"},
             "timeout": {"type": "int", "default": 10},
+            "status_codes": {"type": "list", "elements": "str", "default": ["200-399"]},
+            # Ansible masks the values of a no_log option in everything the module returns.
+            "hide": {"type": "list", "elements": "str", "default": [], "no_log": True},
         },
         supports_check_mode=True,
     )
     params = module.params
     try:
-        status, error, timed_out = probe(params["url"], params["unix_socket"], params["headers"],
-                                         params["server_name"], params["timeout"])
+        parse_status_codes(params["status_codes"])
+        answer = probe(params["url"], params["unix_socket"], params["headers"], params["server_name"],
+                       params["timeout"])
     except ValueError as error:
         module.fail_json(msg=str(error))
-    module.exit_json(changed=False, status=status, url=params["url"], error=error, timed_out=timed_out)
+    alive, message = describe(params["url"], params["unix_socket"], params["headers"], params["timeout"], answer,
+                              params["status_codes"])
+    result = dict(answer, changed=False, url=params["url"], alive=alive, msg=message)
+    if not alive:
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The board, used through nginx as a person would: its form read with its CSRF token, a message
-posted and read back; then release 2, which brings a migration, deployed over it: the migration ran
+"""The board, used through nginx as a person would: signed in (its / sends anyone else to the
+sign-in page, and it is deployed with the default health check path /), its form read with its
+CSRF token, a message posted and read back; then release 2, which brings a migration, deployed over it: the migration ran
 before release 2 was served, and the message is still there."""
 
 import re
@@ -43,12 +44,12 @@ def get(host, path="/"):
                              JAR, JAR, SITE, path)
 
 
-def post(host, **fields):
-    """The form posted as a browser would: with the session cookie; the status code."""
+def post(host, path="/", **fields):
+    """A form posted as a browser would: with the session cookie; the status code."""
     data = " ".join("--data-urlencode %s" % quote(f"{name}={value}") for name, value in fields.items())
     return host.check_output(
         f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' -b {JAR} -c {JAR} -H 'Host: {SITE}' "
-        f"{data} http://127.0.0.1:81/")
+        f"{data} http://127.0.0.1:81{path}")
 
 
 def quote(text):
@@ -59,12 +60,29 @@ def messages(page):
     return re.findall(r'<li class="message">([^<]*)</li>', page)
 
 
+def token(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def sign_in(host):
+    """A new session, signed in through the form."""
+    host.run("rm -f %s", JAR)
+    assert post(host, "/login", csrf_token=token(get(host, "/login")), name="Ada") == "302"
+
+
 @pytest.fixture(scope="module")
 def posted(host):
-    host.run("rm -f %s", JAR)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', get(host)).group(1)
-    status = post(host, csrf_token=token, author="Ada", body="The tea room opens at nine.")
+    sign_in(host)
+    status = post(host, csrf_token=token(get(host)), author="Ada", body="The tea room opens at nine.")
     return status
+
+
+def test_an_anonymous_visitor_is_sent_to_the_sign_in_page(host):
+    # What the health checks of both deploys met at /: they count a redirect as alive.
+    assert "gunicorn_healthcheck_path" not in board_vars()
+    answer = host.check_output("curl -sS --max-time 5 -o /dev/null -w '%%{http_code} %%{redirect_url}' "
+                               "-H 'Host: %s' http://127.0.0.1:81/", SITE)
+    assert answer == "302 http://127.0.0.1:81/login?next=/", answer
 
 
 def test_a_message_posted_with_the_forms_token_is_read_back(host, posted):
@@ -76,10 +94,11 @@ def test_a_message_posted_with_the_forms_token_is_read_back(host, posted):
 def test_a_post_without_the_token_is_refused(host, posted):
     host.run("rm -f %s", JAR)
     assert post(host, author="Mallory", body="no token") == "400"
+    sign_in(host)
     assert messages(get(host)) == ["Ada: The tea room opens at nine."]
 
 
-def test_the_build_step_compiled_the_translations(host):
+def test_the_build_step_compiled_the_translations(host, posted):
     assert "<h1>Pinnwand</h1>" in get(host, "/?lang=de")
     assert host.file("/opt/board/current/board/translations/de/LC_MESSAGES/messages.mo").user == "root"
 
