@@ -28,7 +28,7 @@ if tar -tzf "$tarball" | grep -E '^(\.venv|molecule|tests|scripts|playbooks/coll
   log "the tarball carries development files (above)"
   exit 1
 fi
-# community.general comes with the ansible package of the toolchain; Galaxy is not asked.
+# The collection depends on no other (galaxy.yml); Galaxy is not asked.
 ansible-galaxy collection install --force --no-deps -p "$work/collections" "$tarball"
 
 docker rm -f "$name" >/dev/null 2>&1 || true

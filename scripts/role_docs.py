@@ -22,6 +22,12 @@ def load_spec(role):
     return spec["argument_specs"]["main"]["options"]
 
 
+def markdown(text):
+    """Ansible's documentation markup as Markdown: C(code) as `code`, I(option) as *option*."""
+    text = re.sub(r"\bC\(([^()]*(?:\([^()]*\)[^()]*)*)\)", r"`\1`", str(text))
+    return re.sub(r"\bI\(([^()]*)\)", r"*\1*", text)
+
+
 def cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -63,7 +69,7 @@ def table(role):
         if "choices" in option:
             description += " One of: " + ", ".join(f"`{c}`" for c in option["choices"]) + "."
         rows.append(
-            f"| `{name}` | {kind} | {cell(show_default(option.get('default')))} | {cell(description)} |"
+            f"| `{name}` | {kind} | {cell(show_default(option.get('default')))} | {cell(markdown(description))} |"
         )
     return "\n".join(rows) + "\n"
 

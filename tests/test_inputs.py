@@ -354,3 +354,19 @@ def test_a_shared_variable_is_named_in_its_own_errors(changes, said):
 def test_nginx_names_the_shared_variables_too():
     assert nginx(pyweb_app_port=0) == ["pyweb_app_port must be a port from 1 to 65535; got 0"]
     assert nginx(nginx_upstream_port=0) == ["nginx_upstream_port must be a port from 1 to 65535; got 0"]
+
+
+def test_the_proxy_the_nginx_role_publishes_never_outranks_the_users():
+    # Published by the nginx role under names of its own: the defaults take it...
+    published = defaults(__pyweb_proxy_url="https://127.0.0.1:443", __pyweb_proxy_host="shop.example.com")
+    assert published["gunicorn_healthcheck_proxy_url"] == "https://127.0.0.1:443"
+    assert published["pyweb_proxy_host"] == "shop.example.com"
+    # ...and a value the user set wins over it.
+    mine = defaults(__pyweb_proxy_url="https://127.0.0.1:443", __pyweb_proxy_host="shop.example.com",
+                    pyweb_proxy_url="http://10.0.0.9:8080", pyweb_proxy_host="www.shop.example.com")
+    assert mine["gunicorn_healthcheck_proxy_url"] == "http://10.0.0.9:8080"
+    assert mine["pyweb_proxy_host"] == "www.shop.example.com"
+    # No nginx role in the play: no proxy, and the site's first name.
+    alone = defaults(pyweb_server_name="www.example.org example.org")
+    assert alone["gunicorn_healthcheck_proxy_url"] == ""
+    assert alone["pyweb_proxy_host"] == "www.example.org"

@@ -102,8 +102,23 @@ def test_every_module_documents_itself_in_yaml_ansible_can_read():
 
     for path in sorted((ROOT / "plugins" / "modules").glob("*.py")):
         texts = {node.targets[0].id: node.value.value for node in ast.parse(path.read_text()).body
-                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("DOCUMENTATION", "RETURN")}
-        assert set(texts) == {"DOCUMENTATION", "RETURN"}, path.name
+                 if isinstance(node, ast.Assign)
+                 and getattr(node.targets[0], "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN")}
+        assert set(texts) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}, path.name
         documentation = yaml.safe_load(texts["DOCUMENTATION"])
         assert documentation["module"] == path.stem, path.name
         assert yaml.safe_load(texts["RETURN"]), path.name
+        # Every example is a task of this module that passes only options it documents.
+        examples = yaml.safe_load(texts["EXAMPLES"])
+        assert examples, path.name
+        for task in examples:
+            arguments = task[f"pyweb.deploy.{path.stem}"]
+            assert set(arguments) <= set(documentation["options"]), (path.name, task["name"])
+
+
+def test_the_variables_page_shows_no_raw_documentation_markup():
+    role_docs = load("scripts/role_docs.py")
+    assert role_docs.markdown("C(state=absent) for I(name), C(f(x)) or C(\"\")") == (
+        '`state=absent` for *name*, `f(x)` or `""`')
+    page = (ROOT / "docs" / "variables.md").read_text()
+    assert not re.search(r"\b[CI]\(", page), re.findall(r".{30}\b[CI]\(.{30}", page)

@@ -86,6 +86,33 @@ options:
 author: pyweb.deploy maintainers
 """
 
+EXAMPLES = r"""
+- name: Put a site's directory, its config (checked before it is moved in) and a link in place
+  pyweb.deploy.files:
+    files:
+      - path: /srv/shop
+        state: directory
+        owner: root
+        group: shop
+        mode: "0750"
+      - path: /srv/shop/gunicorn.conf.py
+        content: "{{ lookup('ansible.builtin.template', 'gunicorn.conf.py.j2') }}"
+        owner: root
+        group: shop
+        mode: "0640"
+        validate: python3 -m py_compile %s
+      - path: /etc/nginx/sites-enabled/shop
+        state: link
+        src: /etc/nginx/sites-available/shop
+
+- name: Remove two old program files in one call, masking a secret in what comes back
+  pyweb.deploy.files:
+    files:
+      - paths: [/etc/supervisor/conf.d/old.conf, /etc/supervisor/conf.d/older.conf]
+        state: absent
+    hide: ["{{ shop_mail_password }}"]
+"""
+
 RETURN = r"""
 changed_paths:
   description: The paths that were (or in check mode would be) changed, in the order given.

@@ -73,6 +73,28 @@ options:
 author: pyweb.deploy maintainers
 """
 
+EXAMPLES = r"""
+- name: Ask whether nginx is installed and running, and which release the host runs
+  pyweb.deploy.host_state:
+    packages: [nginx]
+    services: [nginx]
+    distribution: true
+  register: host
+
+- name: Find the app's program files that run a process, and the ports its config names
+  pyweb.deploy.host_state:
+    paths: [/opt/shop/current]
+    globs:
+      - pattern: /etc/supervisor/conf.d/shop.*.conf
+        contains: "^command="
+    grep:
+      - pattern: /opt/shop/gunicorn.conf.py
+        regex: 'bind = "[^:]*:([0-9]+)"'
+    users: [shop]
+    groups: [shop]
+  register: app
+"""
+
 RETURN = r"""
 packages:
   description: For each package asked, whether dpkg has it installed.

@@ -59,6 +59,31 @@ options:
 author: pyweb.deploy maintainers
 """
 
+EXAMPLES = r"""
+- name: Reload gunicorn into the new release (HUP), unless supervisor is about to restart it
+  pyweb.deploy.supervisor_control:
+    action: reload
+    name: shop
+    leave_changed: true
+
+- name: Apply changed program files, waiting for a supervisord that is still starting
+  pyweb.deploy.supervisor_control:
+    action: update
+    timeout: 30
+
+- name: Restart the app's workers
+  pyweb.deploy.supervisor_control:
+    action: restart
+    targets: ["shop.worker:*"]
+
+- name: Wait until supervisor has finished starting programs, and read their states
+  pyweb.deploy.supervisor_control:
+    action: status
+    settle: true
+    timeout: 120
+  register: supervisor
+"""
+
 RETURN = r"""
 states:
   description: Each program's state before the action (the worst of its processes').

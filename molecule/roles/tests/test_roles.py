@@ -57,6 +57,15 @@ def test_no_request_failed_during_the_redeploy_and_the_rejected_site(host):
     assert summary["seconds"] >= 5, summary
 
 
+def test_the_redeploy_by_the_three_roles_alone_pruned_old_releases(host):
+    # side_effect.yml lists nginx, supervisor and gunicorn and nothing else, keeping two releases:
+    # the stale one it left, older than release 1, is gone; release 1 stays for a rollback.
+    releases = host.check_output("ls /opt/%s/releases", APP).split()
+    assert "0-stale" not in releases
+    assert len(releases) == 2, releases
+    assert host.file(f"/opt/{APP}/current").linked_to.split("/")[-1] in releases
+
+
 def test_nginx_and_gunicorn_follow_the_shared_app_port(host):
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
     assert "server 127.0.0.1:8001;" in site
