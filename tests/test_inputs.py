@@ -6,6 +6,8 @@ site.yml, with the messages as the user reads them.
 """
 
 
+import re
+
 import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
@@ -122,11 +124,32 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_app_jobs": [{"name": "Nightly", "command": "a", "schedule": "daily"}]}, ["gunicorn_app_jobs names"]),
     ({"gunicorn_app_jobs": [{"name": "n", "command": "a", "schedule": "daily; rm"}]}, ["gunicorn_app_jobs need"]),
     ({"gunicorn_environment": {"A-B": "1"}}, ["gunicorn_environment"]),
+    ({"gunicorn_app_git_repo": "--upload-pack=touch /tmp/x"}, ["gunicorn_app_git_repo"]),
+    ({"gunicorn_app_src": "shop"}, ["gunicorn_app_src"]),
+    ({"gunicorn_keep_releases": 0}, ["gunicorn_keep_releases"]),
+    ({"gunicorn_workers": "two"}, ["gunicorn_workers"]),
+    ({"gunicorn_keepalive": -1}, ["gunicorn_keepalive"]),
+    ({"gunicorn_max_requests": "1e3"}, ["gunicorn_max_requests"]),
+    ({"gunicorn_packages": ["gunicorn==23.0.0"]}, ["gunicorn_worker_class"]),
 ])
 def test_each_bad_gunicorn_value_is_named(changes, names):
     errors = gunicorn(**changes)
     assert [e for e in errors if not any(e.startswith(n + " ") for n in names)] == [], errors
     assert len(errors) == len(names), errors
+    assert_values_shown(changes, errors)
+
+
+def assert_values_shown(changes, errors):
+    """Every message says what it got; a case that set one plain value finds it there as written
+    (JSON). Cases that set several values set the flags that make one of them bad, and those
+    messages show the values they judge."""
+    assert all(re.search(r"(; got |\(got |; it is |\(\d+\)|are both )", e) for e in errors), errors
+    # Flags and blank values are said in words ("it is empty", "got false").
+    scalars = {name: value for name, value in changes.items()
+               if not isinstance(value, (dict, list, bool)) and str(value).strip()}
+    if errors and len(changes) == 1 and scalars:
+        (name, value), = scalars.items()
+        assert inputs.shown(value) in " ".join(errors), (name, value, errors)
 
 
 def test_the_requirements_file_is_looked_for_in_the_code_unless_pip_installs_the_project():
@@ -210,11 +233,19 @@ def test_good_nginx_values_pass(changes):
     ({"nginx_static_dir": "/abs"}, ["nginx_static_url"]),
     ({"nginx_static_expires": "soon"}, ["nginx_static_url"]),
     ({"nginx_listen_port": 5000}, ["nginx_listen_port and the upstream port"]),
+    ({"nginx_server_name": "shop.example.com; return 200"}, ["nginx_server_name"]),
+    ({"nginx_upstream_host": "127.0.0.1; x"}, ["nginx_upstream_host"]),
+    ({"nginx_upstream_socket": "/run/a}.sock"}, ["nginx_upstream_socket"]),
+    ({"nginx_worker_connections": 0}, ["nginx_worker_connections"]),
+    ({"nginx_upstream_keepalive": -1}, ["nginx_upstream_keepalive"]),
+    ({"nginx_upstream_keepalive_timeout": 0}, ["nginx_upstream_keepalive_timeout"]),
+    ({"nginx_tls": True}, ["nginx_tls needs nginx_tls_certificate"]),
 ])
 def test_each_bad_nginx_value_is_named(changes, names):
     errors = nginx(**changes)
     assert [e for e in errors if not any(e.startswith(n + " ") for n in names)] == [], errors
     assert len(errors) == len(names), errors
+    assert_values_shown(changes, errors)
 
 
 def test_gunicorn_must_keep_connections_longer_than_nginx_reuses_them():
@@ -283,6 +314,10 @@ def test_supervisor_rules():
         'read such a value); got one in ["q"]']
     assert supervisor([{"name": "b"}]) == [
         'supervisor_programs need a command unless their state is absent; got none for ["b"]']
+    for name in ("supervisor_socket_path", "supervisor_pid_file", "supervisor_include_dir"):
+        assert supervisor(**{name: "/tmp/supervisor/x"}) == [
+            f"{name} must be an absolute path outside /tmp and /var/tmp (a cleaned /tmp takes the socket with it); "
+            'got "/tmp/supervisor/x"']
 
 
 @pytest.mark.parametrize("changes", [

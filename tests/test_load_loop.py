@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +24,9 @@ class Handler(BaseHTTPRequestHandler):
             # The server gives up a kept-alive connection just as the client reuses it.
             self.close_connection = True
             return
+        if self.mode == "stall" and self.served == 10:
+            # One answer held back, as a server that stops answering for a moment.
+            time.sleep(1.5)
         status = 500 if self.mode == "fail" else 200
         body = b"hello"
         self.send_response(status)
@@ -86,3 +90,12 @@ def test_bodies_are_counted_when_asked(server, tmp_path):
     assert "bodies" not in run_loop(server, tmp_path, "ok", 10)
     assert run_loop(server, tmp_path, "ok", 10, "--bodies")["bodies"] == {"hello": 10}
     assert run_loop(server, tmp_path, "fail", 10, "--bodies")["bodies"] == {}
+
+
+def test_the_longest_gap_between_answers_and_the_rate_are_measured(server, tmp_path):
+    quick = run_loop(server, tmp_path, "ok", 30, "--rate=50")
+    assert quick["longest_gap"] < 0.5, quick
+    assert quick["asked_rate"] == 50 and 10 <= quick["rate"] <= 55, quick
+    # One thread, one answer held 1.5 s: the loop saw the site stall that long.
+    stalled = run_loop(server, tmp_path, "stall", 30, "--threads=1")
+    assert stalled["failed"] == 0 and 1.4 <= stalled["longest_gap"] < 3, stalled

@@ -64,11 +64,11 @@ def test_a_change_of_pins_names_another_virtualenv(tmp_path):
     requirements.write_text("Flask==3.1.3\n")
     before = sources.requirements_id({"requirements": str(requirements)})
     requirements.write_text("Flask==3.1.2\n")
-    assert sources.requirements_id({"requirements": str(requirements)}) != before
+    after = sources.requirements_id({"requirements": str(requirements)})
+    assert after != before
     # Trailing blank lines are no change.
     requirements.write_text("Flask==3.1.2\n\n\n")
-    assert sources.requirements_id({"requirements": str(requirements)}) == sources.requirements_id(
-        {"requirements": str(requirements)})
+    assert sources.requirements_id({"requirements": str(requirements)}) == after
 
 
 def test_the_fingerprint_reads_what_the_copy_sends(tmp_path):

@@ -9,6 +9,10 @@ connection turns out to be closed before any byte of the answer came back (a ser
 idle connection just as the client reuses it; HTTP/1.1 allows that retry for idempotent requests).
 Such retries are counted apart; a request counts as failed when it gets no 2xx answer.
 
+The summary says how long the loop ran, its rate, why it stopped, and the longest time between
+two answers from the server (any thread's): a deploy that made the site stall for seconds without
+failing a request shows there.
+
 Runs on the test host with its own python3 and the standard library only.
 """
 
@@ -24,7 +28,7 @@ from urllib.parse import urlsplit
 CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None, bodies=None):
+def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None, bodies=None, gaps=None):
     parts = urlsplit(url)
     conn = None
     while time.monotonic() < deadline and not os.path.exists(stop_file):
@@ -66,6 +70,11 @@ def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None,
             break
         with lock:
             totals[key] = totals.get(key, 0) + 1
+            if gaps is not None:
+                # gaps = [when the last answer came, the longest time between two answers]
+                now = time.monotonic()
+                gaps[1] = max(gaps[1], now - gaps[0])
+                gaps[0] = now
             if bodies is not None and key.startswith("2"):
                 seen = body[:200].decode(errors="replace")
                 if seen in bodies or len(bodies) < 20:
@@ -95,10 +104,12 @@ def main():
     started = time.monotonic()
     pace = [1.0 / args.rate, started] if args.rate else None
     bodies = {} if args.bodies else None
+    gaps = [started, 0.0]
     deadline = started + args.max_seconds
     threads = [
         threading.Thread(
-            target=worker, args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies)
+            target=worker,
+            args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies, gaps),
         )
         for _ in range(args.threads)
     ]
@@ -120,7 +131,10 @@ def main():
         "by_status": totals,
         "seconds": round(time.monotonic() - started, 2),
         "stopped_by": "stop file" if os.path.exists(args.stop_file) else "limit",
+        "longest_gap": round(gaps[1], 3),
+        "asked_rate": args.rate,
     }
+    summary["rate"] = round(summary["requests"] / max(summary["seconds"], 0.001), 1)
     if bodies is not None:
         summary["bodies"] = bodies
     with open(args.out, "w") as handle:

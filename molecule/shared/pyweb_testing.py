@@ -89,6 +89,28 @@ def load_summary(host, name, stop=True, wait=30):
     return json.loads(host.check_output("cat /root/%s.json", name))
 
 
+def listeners(host, port):
+    """Every TCP socket listening on port, on any address (testinfra's socket check asks for one
+    address and misses a listener on 0.0.0.0 or ::)."""
+    return host.check_output("ss -Hltn 'sport = :%s'", str(port)).splitlines()
+
+
+def assert_served_throughout(load, least_rate=100, longest_gap=5.0):
+    """A load loop's summary shows the site served the whole change under test: the loop ran until
+    the test stopped it (not cut short by its own bounds), no request failed, it kept at least
+    least_rate requests a second on average (the set rate is 400: a deploy starved of nothing but
+    CPU keeps well over a quarter of it), and no answer took longer than longest_gap seconds after
+    the one before (a stall that fails nothing still shows). Each summary is also appended to
+    .cache/load-loops.jsonl, with the test's name, for the figures in docs/testing.md."""
+    (ROOT / ".cache").mkdir(exist_ok=True)
+    with open(ROOT / ".cache" / "load-loops.jsonl", "a") as record:
+        record.write(json.dumps(dict(load, test=os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0])) + "\n")
+    assert load["stopped_by"] == "stop file", load
+    assert load["failed"] == 0, load
+    assert load["rate"] >= least_rate, load
+    assert load["longest_gap"] <= longest_gap, load
+
+
 @contextlib.contextmanager
 def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, bodies=False):
     """Keep GETs going through nginx while the block runs, at most `rate` a second; the dict it

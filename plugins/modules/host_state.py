@@ -23,34 +23,18 @@ options:
     elements: path
     default: []
   globs:
-    description: Shell patterns of files to list, each with an optional regular expression the
-      file's content must match (C(contains)).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      pattern:
-        description: A shell pattern, e.g. C(/etc/nginx/conf.d/pyweb-unknown-hosts-*.conf).
-        type: str
-        required: true
-      contains:
-        description: A Python regular expression searched in each file's content, line by line.
-        type: str
+    description: Named lists of files to find, each a shell pattern (C(pattern), e.g.
+      C(/etc/nginx/conf.d/pyweb-unknown-hosts-*.conf)) with an optional Python regular expression
+      searched in each file's content, line by line (C(contains)). The answer has the same names.
+    type: dict
+    default: {}
   grep:
-    description: Shell patterns of files, each with a regular expression; every match of it in
-      those files' lines is returned (the first group's text when it has groups).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      pattern:
-        description: A shell pattern; links to files are followed.
-        type: str
-        required: true
-      regex:
-        description: A Python regular expression.
-        type: str
-        required: true
+    description: Named searches, each a shell pattern of files (C(pattern); links to files are
+      followed) and a Python regular expression (C(regex)); every match of it in those files'
+      lines is returned (the first group's text when it has groups). The answer has the same
+      names.
+    type: dict
+    default: {}
   services:
     description: systemd services to ask about, in one C(systemctl show).
     type: list
@@ -85,10 +69,12 @@ EXAMPLES = r"""
   pyweb.deploy.host_state:
     paths: [/opt/shop/current]
     globs:
-      - pattern: /etc/supervisor/conf.d/shop.*.conf
+      processes:
+        pattern: /etc/supervisor/conf.d/shop.*.conf
         contains: "^command="
     grep:
-      - pattern: /opt/shop/gunicorn.conf.py
+      ports:
+        pattern: /opt/shop/gunicorn.conf.py
         regex: 'bind = "[^:]*:([0-9]+)"'
     users: [shop]
     groups: [shop]
@@ -106,13 +92,12 @@ paths:
   type: dict
   returned: always
 globs:
-  description: For each entry of I(globs), in order, the sorted list of matching files (that hold
-    C(contains)).
-  type: list
+  description: For each name of I(globs), the sorted list of matching files (that hold C(contains)).
+  type: dict
   returned: always
 grep:
-  description: For each entry of I(grep), in order, the list of matches in the sorted files.
-  type: list
+  description: For each name of I(grep), the list of matches in the sorted files.
+  type: dict
   returned: always
 services:
   description: For each service asked, C(enabled) (its unit file state is C(enabled)) and
@@ -256,14 +241,8 @@ def main():
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
             paths=dict(type="list", elements="path", default=[]),
-            globs=dict(type="list", elements="dict", default=[], options=dict(
-                pattern=dict(type="str", required=True),
-                contains=dict(type="str"),
-            )),
-            grep=dict(type="list", elements="dict", default=[], options=dict(
-                pattern=dict(type="str", required=True),
-                regex=dict(type="str", required=True),
-            )),
+            globs=dict(type="dict", default={}),
+            grep=dict(type="dict", default={}),
             services=dict(type="list", elements="str", default=[]),
             users=dict(type="list", elements="str", default=[]),
             groups=dict(type="list", elements="str", default=[]),
@@ -272,12 +251,19 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    for option, keys in (("globs", {"pattern", "contains"}), ("grep", {"pattern", "regex"})):
+        for name, entry in params[option].items():
+            if not isinstance(entry, dict) or "pattern" not in entry or set(entry) - keys \
+                    or (option == "grep" and "regex" not in entry):
+                module.fail_json(msg="%s.%s must be a dict of %s with pattern%s; got %r"
+                                 % (option, name, ", ".join(sorted(keys)),
+                                    " and regex" if option == "grep" else "", entry))
     result = dict(
         changed=False,
         packages=package_states(params["packages"]),
         paths={path: path_state(path) for path in params["paths"]},
-        globs=[matching_files(g["pattern"], g.get("contains")) for g in params["globs"]],
-        grep=[grep_files(g["pattern"], g["regex"]) for g in params["grep"]],
+        globs={name: matching_files(g["pattern"], g.get("contains")) for name, g in params["globs"].items()},
+        grep={name: grep_files(g["pattern"], g["regex"]) for name, g in params["grep"].items()},
         services=service_states(params["services"]),
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},

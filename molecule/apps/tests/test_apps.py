@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pyweb_testing import listeners
 
 SCENARIO = Path(__file__).resolve().parents[1]
 APPS = {"shop": 8001, "blog": 8002}
@@ -84,7 +85,7 @@ def test_the_removed_app_left_nothing_behind(host):
                  "/etc/systemd/system/pyweb-firewall-gamma.service", "/etc/nftables.d/pyweb-gamma.nft"):
         assert not host.file(path).exists, path
     assert "gamma" not in host.check_output("supervisorctl avail")
-    assert not host.socket("tcp://127.0.0.1:8003").is_listening
+    assert listeners(host, 8003) == []
     assert host.run("ps -eo args | grep -q '[/]opt/gamma'").rc != 0
     assert host.run("pgrep -f 'gamma-ticke[r]'").rc != 0
     assert "gamma" not in host.check_output("systemctl list-timers --all --no-legend")

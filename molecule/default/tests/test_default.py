@@ -2,7 +2,7 @@
 
 import re
 import time
-from pyweb_testing import HELLO
+from pyweb_testing import HELLO, listeners
 
 APP = "flask_hello"
 
@@ -53,7 +53,7 @@ def test_error_pages_have_no_version(host):
 def test_default_site_is_gone(host):
     assert not host.file("/etc/nginx/sites-enabled/default").exists
     # Port 80 was the default site's; nothing claims it now.
-    assert not host.socket("tcp://0.0.0.0:80").is_listening
+    assert listeners(host, 80) == []
 
 
 def test_site_is_linked_into_sites_enabled(host):
@@ -138,11 +138,11 @@ def test_worker_count_is_one_per_cpu(host):
 
 def test_gunicorn_listens_on_loopback_only(host):
     out = host.check_output("ss -ltnpH")
-    listeners = [line.split() for line in out.splitlines()]
-    on_5000 = {fields[3] for fields in listeners if fields[3].endswith(":5000")}
+    sockets = [line.split() for line in out.splitlines()]
+    on_5000 = {fields[3] for fields in sockets if fields[3].endswith(":5000")}
     assert on_5000 == {"127.0.0.1:5000"}, out
     # Whatever listens beyond loopback is nginx.
-    public = [f for f in listeners if not f[3].startswith(("127.", "[::1]"))]
+    public = [f for f in sockets if not f[3].startswith(("127.", "[::1]"))]
     assert public and all('"nginx"' in " ".join(f) for f in public), out
 
 

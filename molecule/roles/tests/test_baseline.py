@@ -181,6 +181,10 @@ def test_releases_and_virtualenvs_are_roots_and_read_only_to_the_app(host):
 def test_secrets_reach_no_log_and_no_other_file(host):
     # gunicorn runs at loglevel debug here, where it logs every one of its settings.
     assert "Current configuration" in host.file(f"/var/log/{APP}/error.log").content_string
+    # The journal holds what sudo logged of the deploys' become (else finding no secret in it would
+    # prove nothing).
+    logged = host.run("journalctl --no-pager -o cat | grep -c 'COMMAND=/bin/sh -c .echo BECOME-SUCCESS'")
+    assert int(logged.stdout.strip() or 0) > 10, logged
     for secret, home in ((TOKEN, f"/opt/{APP}/environment.json"),
                          (SECRET_KEY, f"/opt/{APP}/shared/instance/config.py"),
                          (RELAY_TOKEN, "/etc/supervisor/conf.d/relay.conf")):

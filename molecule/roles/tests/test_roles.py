@@ -3,6 +3,8 @@
 import json
 import re
 
+from pyweb_testing import assert_served_throughout, listeners
+
 APP = "shop"
 
 
@@ -50,11 +52,10 @@ def test_the_redeploy_reloaded_gunicorn_without_restarting_it(host):
 
 def test_no_request_failed_during_the_redeploy_and_the_rejected_site(host):
     summary = json.loads(host.file("/root/load-during-redeploy.json").content_string)
-    assert summary["stopped_by"] == "stop file", summary
-    assert summary["failed"] == 0, summary
+    print(f"redeploy under load: {summary}")
     # The loop ran through the whole redeploy and the rejected site, not for a moment.
-    assert summary["ok"] >= 500, summary
     assert summary["seconds"] >= 5, summary
+    assert_served_throughout(summary)
 
 
 def test_the_redeploy_by_the_three_roles_alone_pruned_old_releases(host):
@@ -70,7 +71,7 @@ def test_nginx_and_gunicorn_follow_the_shared_app_port(host):
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
     assert "server 127.0.0.1:8001;" in site
     assert host.socket("tcp://127.0.0.1:8001").is_listening
-    assert not host.socket("tcp://127.0.0.1:5000").is_listening
+    assert listeners(host, 5000) == []
 
 
 def test_the_health_check_asked_through_nginx_too(host):
@@ -213,6 +214,8 @@ def test_no_code_of_the_app_ran_as_root(host):
     assert uids == {host.user(APP).uid}, lines
     assert any(" flask" in line for line in lines), lines
     assert any("__main__.py" in line for line in lines), lines
+    # The build command too (the release is root's once built, so only what it wrote tells).
+    assert host.file(f"/opt/{APP}/current/shop/BUILT_BY").content_string.strip() == str(host.user(APP).uid)
 
 
 def test_the_instance_folder_holds_the_users_config(host):

@@ -29,7 +29,7 @@ packages = ["shop"]
 include-package-data = false
 
 [tool.setuptools.package-data]
-shop = ["RELEASE", "static/*", "translations/*/LC_MESSAGES/*"]
+shop = ["RELEASE", "BUILT_BY", "static/*", "translations/*/LC_MESSAGES/*"]
 """
 
 
@@ -140,15 +140,31 @@ def test_an_installed_package_keeps_its_instance_folder_across_releases(host, wo
     assert database.user == APP
 
 
+# Run by setuptools when pip builds the sdist: it stamps the package with the uid that built it,
+# which the release being root's afterwards would otherwise hide.
+STAMPING_SETUP = """\
+import os
+from setuptools import setup
+
+with open("shop/BUILT_BY", "w") as stamp:
+    stamp.write(str(os.getuid()))
+setup()
+"""
+
+
 def test_a_source_distribution_is_built_and_installed(host, work):
     source = copy_of_shop(work / "shop-4", 4)
     (source / "pyproject.toml").write_text(PYPROJECT.format(version=4))
+    (source / "setup.py").write_text(STAMPING_SETUP)
     (source / "requirements.txt").unlink()
     archive = work / "shop-4.tar.gz"
     subprocess.run(["tar", "-czf", str(archive), "-C", str(work), "shop-4"], check=True)
     rc, out = deploy(work, gunicorn_app_package=str(archive), **PACKAGE_DEPLOY)
     assert rc == 0, out[-3000:]
     assert page(host) == "Hello from notes from release 4"
+    # pip built it as the app's user, not as root.
+    stamp = host.check_output(f"cat /opt/{APP}/current/venv/lib/python3*/site-packages/shop/BUILT_BY")
+    assert stamp == str(host.user(APP).uid)
     # Another virtualenv, the same instance folder: the visit recorded by release 3 is there.
     assert page(host, "/visits", "POST") == "2"
 
