@@ -1,6 +1,7 @@
 """The health probe module (plugins/modules/http_probe.py) against servers started in the test:
 plain HTTP, a Unix socket, and HTTPS that answers only the name it serves."""
 
+import os
 import socket
 import socketserver
 import ssl
@@ -10,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from project import load
+from project import ROOT, load
 
 http_probe = load("plugins/modules/http_probe.py")
 
@@ -207,8 +208,10 @@ def test_the_module_fails_with_what_came_back_and_hides_the_secrets(tmp_path):
     try:
         args = {"ANSIBLE_MODULE_ARGS": {"url": url, "hide": ["s3cret-token-9a7c"]}}
         (tmp_path / "args.json").write_text(json.dumps(args))
+        # The module imports the collection's module_utils, as Ansible packs them with it.
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "playbooks" / "collections"))
         run = subprocess.run([sys.executable, http_probe.__file__, str(tmp_path / "args.json")],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60, env=env)
     finally:
         server.shutdown()
     result = json.loads(run.stdout)

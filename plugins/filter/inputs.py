@@ -11,6 +11,8 @@ import json
 import os
 import re
 
+from ansible_collections.pyweb.deploy.plugins.module_utils.statuses import status_range
+
 # Accounts and directories of the system itself: an app must never own or remove them
 # (gunicorn_app_state absent removes the app's user, group and directories).
 SYSTEM_ACCOUNTS = ("root", "daemon", "bin", "sys", "nobody", "nogroup", "www-data", "adm", "sudo", "users",
@@ -197,7 +199,7 @@ def _gunicorn_server_checks(v):
         (full(r"/[^\s#]*", path),
          'gunicorn_healthcheck_path must be a URL path starting with /, such as "/" or "/healthz?deep=1"; got %s'
          % shown(path)),
-        (isinstance(statuses, list) and statuses and all(status_range(s) for s in statuses),
+        (isinstance(statuses, list) and statuses and all(status_range(s) is not None for s in statuses),
          'gunicorn_healthcheck_status_codes must be a list of statuses such as "204" or ranges such as '
          '"200-399", from 100 to 599; got %s' % shown(statuses)),
     ]
@@ -253,12 +255,6 @@ def _gunicorn_process_checks(v):
          "gunicorn_environment names must be letters, digits and _, not starting with a digit; got %s"
          % shown(bad_keys)),
     ]
-
-
-def status_range(value):
-    """Whether value is an HTTP status ("204") or a range of them ("200-399"), from 100 to 599."""
-    match = re.fullmatch(r"\s*([1-5][0-9][0-9])\s*(?:-\s*([1-5][0-9][0-9])\s*)?", str(value))
-    return bool(match) and int(match.group(2) or match.group(1)) >= int(match.group(1))
 
 
 def network(value):

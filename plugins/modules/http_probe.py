@@ -112,12 +112,12 @@ msg:
 """
 
 import http.client
-import re
 import socket
 import ssl
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyweb.deploy.plugins.module_utils.statuses import status_range
 
 
 USER_AGENT = "pyweb.deploy health check"
@@ -199,11 +199,11 @@ def parse_status_codes(entries):
     """The statuses entries name ("200-399", "204") as (first, last) pairs; ValueError names a bad one."""
     ranges = []
     for entry in entries:
-        match = re.fullmatch(r"\s*([1-5][0-9][0-9])\s*(?:-\s*([1-5][0-9][0-9])\s*)?", str(entry))
-        if not match or int(match.group(2) or match.group(1)) < int(match.group(1)):
+        pair = status_range(entry)
+        if pair is None:
             raise ValueError("status_codes must be statuses such as 204 or ranges such as 200-399, from 100 "
                              "to 599; got %r" % entry)
-        ranges.append((int(match.group(1)), int(match.group(2) or match.group(1))))
+        ranges.append(pair)
     if not ranges:
         raise ValueError("status_codes must name at least one status")
     return ranges
