@@ -36,6 +36,22 @@ def served_for_days(host, name, days):
                     f" | openssl x509 -noout -checkend {days * 86400}").rc == 0
 
 
+def wait_served(host, name, path, seconds=10):
+    """Waits until nginx serves the certificate in path for name: `systemctl reload nginx` returns
+    before the new workers take over, so a handshake right after it may still meet an old one."""
+    want = host.check_output(f"openssl x509 -noout -fingerprint -in {path}")
+    deadline = time.monotonic() + seconds
+    while True:
+        got = host.run(f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
+                       " | openssl x509 -noout -fingerprint").stdout.strip()
+        if got == want:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nginx still serves {got!r} for {name}, not {path} ({want!r}),"
+                                 f" {seconds} s after it was reloaded")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def given(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
@@ -203,8 +219,10 @@ def test_a_self_signed_certificate_made_again_before_it_expires_and_both_ports_s
     host.check_output(f"openssl req -x509 -newkey rsa:2048 -nodes -days 10 -subj /CN={name}"
                       f" -keyout {KEY_DIR}/flask_hello-self-signed.key -out {KEY_DIR}/flask_hello-self-signed.crt"
                       " 2>/dev/null && systemctl reload nginx")
+    wait_served(host, name, f"{KEY_DIR}/flask_hello-self-signed.crt")
     assert not served_for_days(host, name, 30)
     rc, out = run_playbook("site.yml", self_signed)
     assert rc == 0, out[-3000:]
+    wait_served(host, name, f"{KEY_DIR}/flask_hello-self-signed.crt")
     assert served_for_days(host, name, 396)
     assert host.file(f"{KEY_DIR}/flask_hello-self-signed.key").mode == 0o600
