@@ -19,7 +19,7 @@ def main():
 
     deadline = time.monotonic() + min(args.seconds, 300)
     clients = []
-    for _ in range(min(args.connections, 2000)):
+    for dummy in range(min(args.connections, 2000)):
         sock = socket.create_connection((args.host, args.port), timeout=5)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: slow.example\r\n")
         clients.append(sock)

@@ -39,6 +39,7 @@ Requests/sec:   1871.52
 Transfer/sec:      0.93MB
 """
 
+
 def test_a_clean_run():
     r = bench.parse_wrk(CLEAN)
     assert r["requests"] == 44712

@@ -249,7 +249,7 @@ def test_hidden_values_are_masked_in_a_refused_validations_output(tmp_path):
         "hide": [secret]}}
     (tmp_path / "args.json").write_text(json.dumps(args))
     run = subprocess.run([sys.executable, str(files_module.__file__), str(tmp_path / "args.json")],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     result = json.loads(run.stdout)
     assert result["failed"] is True
     assert "the app could not start: token ********" in result["msg"], result

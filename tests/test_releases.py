@@ -104,3 +104,120 @@ def test_the_secret_values_are_the_long_ones_longest_first():
     environment = {"A": "1", "B": "en", "C": "token-1234", "D": "token-1234-longer", "E": 123456}
     assert releases.secret_values(environment) == ["token-1234-longer", "token-1234", "123456"]
     assert releases.secret_values({}) == []
+
+
+SECRET = "pw-4e1c9a77d2"
+CONTEXT = {"step": "Run the pre-start command in the new release", "release": "abc123-def-456",
+           "served": "0a0b0c-def-456", "environment": {"DB_PASSWORD": SECRET}, "packages": ["gunicorn==23.0.0"],
+           "log": ""}
+
+
+def test_a_failure_before_the_switch_names_the_step_its_exit_and_what_is_still_served():
+    result = {"rc": 3, "stdout": f"migrating with {SECRET}\n", "stderr": "table exists\n",
+              "msg": "non-zero return code"}
+    message = releases.release_failure(result, CONTEXT)
+    assert message.splitlines()[0] == (
+        "Run the pre-start command in the new release failed (exit 3) for release abc123-def-456, so it was"
+        " not switched to and no request reached it. Release 0a0b0c-def-456, served before, is still served.")
+    # What the command printed, not Ansible's "non-zero return code", and no secret.
+    assert "migrating with ********\ntable exists" in message
+    assert "non-zero return code" not in message and SECRET not in message
+
+
+def test_a_first_deploy_that_fails_says_nothing_is_served():
+    message = releases.release_failure({"rc": 1, "stderr": "boom"}, dict(CONTEXT, served=""))
+    assert ("This was the first deploy of the app: no release of it was served before, and none is now."
+            in message.splitlines()[0])
+
+
+def test_a_module_failure_shows_its_message_and_the_tried_release_its_log():
+    probe = {"msg": "GET http://localhost/ answered 500 INTERNAL SERVER ERROR, not one of 200-399", "status": 500}
+    message = releases.release_failure(probe, dict(CONTEXT, step="Ask the new release", log=f"Traceback\n{SECRET}"))
+    assert message.splitlines()[0].startswith("Ask the new release failed for release abc123-def-456,")
+    assert probe["msg"] in message
+    assert message.endswith("End of its log:\nTraceback\n********")
+
+
+def test_only_a_config_that_fails_says_nothing_was_switched():
+    message = releases.release_failure({"msg": "validate refused the new file (exit 1): bad"},
+                                       dict(CONTEXT, step="Render the gunicorn config", release=""))
+    assert message.splitlines()[0] == ("Render the gunicorn config failed; nothing was switched or reloaded."
+                                       " Release 0a0b0c-def-456 is still served.")
+
+
+def test_pips_conflict_is_explained_and_a_long_output_keeps_its_end():
+    output = "x" * 10_000 + "\nERROR: ResolutionImpossible: gunicorn==21.2.0 conflicts"
+    message = releases.release_failure({"rc": 1, "stdout": output}, CONTEXT)
+    assert 'gunicorn_packages ["gunicorn==23.0.0"] in conflict: make gunicorn_packages and the app agree' in message
+    assert message.endswith("ERROR: ResolutionImpossible: gunicorn==21.2.0 conflicts")
+    assert len(message) < 6600
+    assert "in conflict" not in releases.release_failure({"rc": 1, "stdout": "ERROR: no space left"}, CONTEXT)
+
+
+def test_a_failure_after_the_switch_says_what_the_check_got_and_what_is_served_again():
+    context = {"release": "abc123-def-456", "served": "0a0b0c-def-456", "log_file": "/var/log/shop/error.log",
+               "log": f"[ERROR] {SECRET}", "environment": {"DB_PASSWORD": SECRET}}
+    failed = releases.check_failure({"step": "Ask gunicorn", "message": "GET / got no answer", "processes": False},
+                                    context)
+    assert failed == ("The release abc123-def-456 failed its health check: GET / got no answer\n"
+                      "Release 0a0b0c-def-456 is served again.\n"
+                      "End of /var/log/shop/error.log:\n[ERROR] ********")
+    processes = releases.check_failure({"message": "mailer: FATAL", "processes": True}, dict(context, served=""))
+    assert processes.splitlines()[:2] == [
+        "The release abc123-def-456 answered its health check, but its processes did not start in it: mailer: FATAL",
+        "It was the first release: its supervisor programs and jobs were removed."]
+
+
+def plan_inputs(tmp_path, **changes):
+    (tmp_path / "requirements.txt").write_text("flask==3.0.0\n")
+    files = [dict(f, path=f["path"].replace(SRC, str(tmp_path))) for f in FILES]
+    inputs = {"app_root": "/opt/shop", "src": str(tmp_path), "files": files,
+              "package": "", "project": False, "requirements": "requirements.txt", "python": "python3",
+              "packages": ["gunicorn==23.0.0", "gevent==24.11.1"], "worker_class": "gevent",
+              "shared_dirs": [], "build_command": "", "pre_start_command": "", "static_dir": "", "instance": ""}
+    inputs.update(changes)
+    return inputs
+
+
+def test_the_plan_names_a_release_by_its_code_gunicorn_and_requirements(tmp_path):
+    plan = releases.release_plan(plan_inputs(tmp_path))
+    # The name a host already has for this app: a re-run must find its release there.
+    assert plan["release_id"] == "4b6118b8b869-120e7382-af4113b6"
+    assert plan["release_id"] == "-".join([plan["code_id"], plan["venv_id"]])
+    assert plan["release_dir"] == "/opt/shop/releases/" + plan["release_id"]
+    assert plan["venv_dir"] == "/opt/shop/venvs/" + plan["venv_id"]
+    assert plan["venv_build_argv"] == [
+        "/opt/shop/bin/run", "--in", plan["release_dir"], "/opt/shop/bin/build-venv", plan["venv_dir"],
+        "python3", "gevent", "", "gunicorn==23.0.0", "gevent==24.11.1", "-r", plan["release_dir"] + "/requirements.txt"]
+
+
+def test_the_server_part_of_the_name_is_what_ansibles_to_json_and_hash_made(tmp_path):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    inputs = plan_inputs(tmp_path)
+    made = Templar(loader=DataLoader(), variables={"p": inputs["python"], "k": inputs["packages"]}).template(
+        trust_as_template("{{ ({'python': p, 'packages': k} | to_json | hash('sha256'))[:8] }}"))
+    assert releases.release_plan(inputs)["server_id"] == made
+
+
+def test_each_input_changes_the_part_of_the_name_it_belongs_to(tmp_path):
+    base = releases.release_plan(plan_inputs(tmp_path))
+    code, server, requirements = base["release_id"].split("-")
+    for change in ({"build_command": "make"}, {"pre_start_command": "flask db upgrade"},
+                   {"shared_dirs": ["uploads"]}, {"static_dir": "shop/static"}):
+        other = releases.release_plan(plan_inputs(tmp_path, **change))["release_id"].split("-")
+        assert other[0] != code and other[1:] == [server, requirements], change
+    other = releases.release_plan(plan_inputs(tmp_path, packages=["gunicorn==22.0.0"]))["release_id"].split("-")
+    assert other[0] == code and other[1] != server and other[2] == requirements
+    for change in ({"requirements": ""}, {"instance": "shop"}, {"project": True}):
+        other = releases.release_plan(plan_inputs(tmp_path, **change))["release_id"].split("-")
+        assert other[:2] == [code, server] and other[2] != requirements, change
+
+
+def test_a_package_project_or_instance_folder_is_built_into_the_virtualenv(tmp_path):
+    package = releases.release_plan(plan_inputs(tmp_path, package=str(tmp_path / "dist/shop-1.0-py3-none-any.whl")))
+    assert package["venv_build_argv"][-1] == package["release_dir"] + "/shop-1.0-py3-none-any.whl"
+    assert "-r" not in package["venv_build_argv"]
+    project = releases.release_plan(plan_inputs(tmp_path, project=True, requirements="", instance="shop"))
+    assert project["venv_build_argv"][7] == "/opt/shop/shared/instance|var/shop-instance"
+    assert project["venv_build_argv"][-1] == project["release_dir"] and "-r" not in project["venv_build_argv"]

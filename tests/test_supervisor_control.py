@@ -69,7 +69,7 @@ class Module:
     """What the module's functions use of AnsibleModule."""
 
     def run_command(self, args, handle_exceptions=True):
-        run = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        run = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
         return run.returncode, run.stdout, run.stderr
 
     def fail_json(self, **result):
@@ -94,7 +94,7 @@ def supervisor(tmp_path):
 
 
 def workers_of(sup, name="app"):
-    _, pid = sup.ctl("pid", name)
+    dummy, pid = sup.ctl("pid", name)
     return sorted(
         int(entry) for entry in os.listdir("/proc")
         if entry.isdigit() and _parent(entry) == int(pid)
@@ -118,7 +118,7 @@ def params(**given):
 def test_reload_hups_the_master_and_the_wait_sees_its_new_worker(supervisor):
     before, master = workers_of(supervisor), supervisor.ctl("pid", "app")[1]
     since = time.time()
-    changed, states, done, _ = control.reload(supervisor, params(), check=False)
+    changed, states, done, dummy = control.reload(supervisor, params(), check=False)
     assert (changed, states["app"], done) == (True, "RUNNING", "reloaded")
     assert "workers started after" in control.wait_workers(supervisor, params(since=since))
     assert supervisor.ctl("pid", "app")[1] == master
@@ -132,7 +132,7 @@ def test_the_wait_fails_with_the_program_named_when_no_new_worker_comes(supervis
 
 def test_reload_by_restart_starts_a_new_master(supervisor):
     master = supervisor.ctl("pid", "app")[1]
-    changed, _, done, _ = control.reload(supervisor, params(restart=True), check=False)
+    changed, dummy, done, dummy = control.reload(supervisor, params(restart=True), check=False)
     assert (changed, done) == (True, "restarted")
     assert supervisor.ctl("pid", "app")[1] != master
 
@@ -141,7 +141,7 @@ def test_reload_leaves_a_changed_program_to_update(supervisor, tmp_path):
     config = tmp_path / "supervisord.conf"
     config.write_text(config.read_text().replace("stopasgroup=true", "stopasgroup=false", 1))
     before = workers_of(supervisor)
-    changed, _, done, _ = control.reload(supervisor, params(leave_changed=True), check=False)
+    changed, dummy, done, dummy = control.reload(supervisor, params(leave_changed=True), check=False)
     assert (changed, done) == (False, "left to update")
     assert workers_of(supervisor) == before
 
@@ -150,7 +150,7 @@ def test_a_stopped_program_is_left_alone_or_started_when_asked(supervisor):
     supervisor.ctl("stop", "app")
     assert control.reload(supervisor, params(), check=False)[:3:2] == (False, "not running")
     assert supervisor.states(["app"])["app"] == "STOPPED"
-    changed, _, done, _ = control.reload(supervisor, params(start_stopped=True), check=False)
+    changed, dummy, done, dummy = control.reload(supervisor, params(start_stopped=True), check=False)
     assert (changed, done) == (True, "started")
     assert supervisor.states(["app"])["app"] == "RUNNING"
 
@@ -169,7 +169,7 @@ def test_restart_and_stop_act_on_every_process_of_a_group(supervisor):
 
     before = pids()
     assert len(before) == 2
-    changed, _, done, _ = control.act(supervisor, "restart", ["worker:*"], check=False)
+    changed, dummy, done, dummy = control.act(supervisor, "restart", ["worker:*"], check=False)
     assert (changed, done) == (True, "restarted")
     assert len(pids()) == 2 and not set(pids()) & set(before)
     assert control.act(supervisor, "stop", ["worker:*"], check=False)[0] is True
@@ -190,7 +190,7 @@ def test_without_supervisor_there_is_nothing_to_stop_or_reload():
 
 def test_start_starts_what_is_stopped_and_status_waits_until_it_settles(supervisor):
     assert supervisor.states()["idle"] == "STOPPED"
-    changed, _, done, _ = control.act(supervisor, "start", ["idle", "slow"], check=False)
+    changed, dummy, done, dummy = control.act(supervisor, "start", ["idle", "slow"], check=False)
     assert (changed, done) == (True, "started")
     # Killed, slow is started again and needs a second in STARTING before it counts as running.
     supervisor.ctl("signal", "KILL", "slow")
@@ -202,6 +202,6 @@ def test_start_starts_what_is_stopped_and_status_waits_until_it_settles(supervis
 def test_update_applies_a_changed_program_file(supervisor, tmp_path):
     config = tmp_path / "supervisord.conf"
     config.write_text(config.read_text().replace("[program:idle]", "[program:new]\ncommand=sleep 5\n[program:idle]"))
-    changed, _, done, output = control.act(supervisor, "update", [], check=False)
+    changed, dummy, done, output = control.act(supervisor, "update", [], check=False)
     assert (changed, done) == (True, "updated") and "new: added" in output
     assert control.act(supervisor, "update", [], check=False)[0] is False

@@ -111,7 +111,7 @@ def main():
             target=worker,
             args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies, gaps),
         )
-        for _ in range(args.threads)
+        for dummy in range(args.threads)
     ]
     for thread in threads:
         thread.start()

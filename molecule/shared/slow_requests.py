@@ -42,7 +42,7 @@ def header(port, host):
 def busy(port, host, count):
     held = []
     try:
-        for _ in range(count):
+        for dummy in range(count):
             conn = connect(port)
             conn.sendall(f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\nfirst".encode())
             held.append(conn)

@@ -5,6 +5,7 @@ Each is a plain function of its inputs, so tests/test_filters.py checks it witho
 
 import shlex
 
+
 def supervisor_command(argv):
     """A command line supervisor splits back into argv: shell-quoted, with % written as %%
     (supervisor expands %(name)s in it)."""

@@ -1,5 +1,6 @@
 """Filters for the gunicorn role's releases: what a release is named, which releases and
-virtualenvs are kept, which one a rollback serves, and where a release's health is asked.
+virtualenvs are kept, which one a rollback serves, where a release's health is asked, and what a
+failed deploy says.
 
 Each is a plain function of its inputs (lists of `find` results, names, numbers), so
 tests/test_releases.py checks it without a host.
@@ -8,6 +9,8 @@ tests/test_releases.py checks it without a host.
 import hashlib
 import json
 import os
+
+from ansible_collections.pyweb.deploy.plugins.filter.sources import requirements_id
 
 
 def _digest(text, length):
@@ -25,6 +28,52 @@ def code_id(files, src, inputs=None):
     if inputs and any(inputs.values()):
         hashed.append(inputs)
     return _digest(json.dumps(hashed), 12)
+
+
+def release_plan(inputs):
+    """What a deploy builds, from plain inputs (the gunicorn role's fetch.yml plans it once, after
+    the code's fingerprint): the names of the release and of its virtualenv, their directories,
+    and the command that builds the virtualenv as the app user.
+
+    inputs: app_root; src (the code's directory on the controller) and files (its fingerprint,
+    code_files); package (the package's path on the controller, or ""); project (pip installs the
+    code); requirements (the requirements file's name in the code, "" when none is used); python,
+    packages and worker_class (gunicorn's); shared_dirs (linked into every release),
+    build_command, pre_start_command, static_dir; instance (the Flask import name whose instance
+    folder is linked into the virtualenv, or "").
+
+    A release is <code>-<server>-<requirements>: its code with what changes what the release
+    holds, gunicorn and the interpreter (what a running master holds), the app's requirements. The
+    same inputs give the names earlier versions of the collection gave."""
+    root, src, files = inputs["app_root"], inputs["src"], inputs["files"]
+    package, project, requirements = inputs.get("package") or "", inputs.get("project"), inputs.get("requirements")
+    code_inputs = {"shared_dirs": list(inputs.get("shared_dirs") or []),
+                   "build_command": inputs.get("build_command") or "",
+                   "pre_start_command": inputs.get("pre_start_command") or ""}
+    if inputs.get("static_dir"):
+        code_inputs["static_dir"] = inputs["static_dir"]
+    code = code_id(files, src, code_inputs)
+    server = _digest(json.dumps({"python": inputs["python"], "packages": list(inputs["packages"])}), 8)
+    venv = "%s-%s" % (server, requirements_id({
+        "package": files[0]["checksum"] if package else "",
+        "requirements": "%s/%s" % (src, requirements) if requirements and not package else "",
+        "project": code if project else "",
+        "instance": inputs.get("instance") or ""}))
+    release = "%s-%s" % (code, venv)
+    release_dir, venv_dir = "%s/releases/%s" % (root, release), "%s/venvs/%s" % (root, venv)
+    if package:
+        requirement_args = ["%s/%s" % (release_dir, os.path.basename(package))]
+    else:
+        requirement_args = ((["-r", "%s/%s" % (release_dir, requirements)] if requirements else [])
+                            + ([release_dir] if project else []))
+    instance_link = "%s/shared/instance|var/%s-instance" % (root, inputs["instance"]) if inputs.get("instance") else ""
+    return {
+        "code_id": code, "server_id": server, "venv_id": venv, "release_id": release,
+        "release_dir": release_dir, "venv_dir": venv_dir,
+        "venv_build_argv": ["%s/bin/run" % root, "--in", release_dir, "%s/bin/build-venv" % root, venv_dir,
+                            inputs["python"], inputs["worker_class"], instance_link]
+        + list(inputs["packages"]) + requirement_args,
+    }
 
 
 def newest_first(found):
@@ -83,14 +132,93 @@ def masked(text, environment):
     return text
 
 
+# A failure message shows this much of what the failed step printed, its end (pip's verdict, a
+# traceback's last line, come last).
+OUTPUT_LENGTH = 6000
+
+# pip's words when gunicorn_packages and the app's own pins cannot be installed together.
+PIP_CONFLICT = ("ResolutionImpossible", "conflicting dependencies", "Cannot install")
+
+
+def still_served(served):
+    """What a failure before the switch leaves served: `served`, the release served before, or
+    nothing at all on a first deploy."""
+    if served:
+        return "Release %s, served before, is still served." % served
+    return "This was the first deploy of the app: no release of it was served before, and none is now."
+
+
+def _output(result, environment):
+    """What a failed task printed, masked: a command's output, else the module's message."""
+    parts = (str(result.get("stdout") or "").strip(), str(result.get("stderr") or "").strip())
+    printed = "\n".join(part for part in parts if part)
+    text = masked((printed or str(result.get("msg", ""))).strip(), environment)
+    if len(text) > OUTPUT_LENGTH:
+        text = "..." + text[-OUTPUT_LENGTH:]
+    return text
+
+
+def release_failure(result, context):
+    """The message of a deploy that failed before its switch (the gunicorn role's discard.yml):
+    the step that failed (the failed task's name) and its exit status, the release it failed for
+    (none when only the config changed), what is still served, pip's conflict explained, what the
+    step printed, and the end of the tried release's log when it was tried. The app's secrets
+    (context["environment"]) are masked throughout."""
+    result = result or {}
+    environment = context.get("environment") or {}
+    step = context.get("step") or "A step of the deploy"
+    exit_status = " (exit %s)" % result["rc"] if isinstance(result.get("rc"), int) and result["rc"] else ""
+    release = context.get("release")
+    if release:
+        lines = ["%s failed%s for release %s, so it was not switched to and no request reached it. %s"
+                 % (step, exit_status, release, still_served(context.get("served")))]
+    else:
+        lines = ["%s failed%s; nothing was switched or reloaded. Release %s is still served."
+                 % (step, exit_status, context.get("served") or "(none)")]
+    output = _output(result, environment)
+    if any(word in output for word in PIP_CONFLICT):
+        lines.append("pip found the app's requirements and gunicorn_packages %s in conflict: make "
+                     "gunicorn_packages and the app agree (e.g. pin the gunicorn, gevent or greenlet "
+                     "the app needs in gunicorn_packages)." % json.dumps(context.get("packages") or []))
+    if output:
+        lines.append(output)
+    if context.get("log"):
+        lines.append("End of its log:\n" + masked(context["log"], environment))
+    return "\n".join(lines)
+
+
+def check_failure(failure, context):
+    """The message of a release that failed after its switch (the gunicorn role's switch_back.yml):
+    what its health check got (the probe's or the wait for workers' own message), or its processes'
+    failure to start when failure["processes"], what is served again, and the end of the app's error
+    log, the app's secrets masked."""
+    environment = context.get("environment") or {}
+    release = context.get("release")
+    message = masked(str(failure.get("message") or "").strip(), environment)
+    if failure.get("processes"):
+        lines = ["The release %s answered its health check, but its processes did not start in it: %s"
+                 % (release, message)]
+    else:
+        lines = ["The release %s failed its health check: %s" % (release, message or "no answer.")]
+    if context.get("served"):
+        lines.append("Release %s is served again." % context["served"])
+    else:
+        lines.append("It was the first release: its supervisor programs and jobs were removed.")
+    lines.append("End of %s:\n%s" % (context.get("log_file"), masked(context.get("log") or "", environment)))
+    return "\n".join(lines)
+
+
 class FilterModule:
     def filters(self):
         return {
             "code_id": code_id,
+            "release_plan": release_plan,
             "newest_first": newest_first,
             "prunable": prunable,
             "rollback_target": rollback_target,
             "health_url": health_url,
             "masked": masked,
             "secret_values": secret_values,
+            "release_failure": release_failure,
+            "check_failure": check_failure,
         }

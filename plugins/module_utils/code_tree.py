@@ -53,7 +53,7 @@ def file_entries(src, exclude=()):
     """The files of tree_members as ansible.builtin.find describes them (path, sha1 checksum, mode
     as four octal digits), which is what release names have always been made from."""
     entries = []
-    for _, path in tree_members(src, exclude):
+    for dummy, path in tree_members(src, exclude):
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             continue

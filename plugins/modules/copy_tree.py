@@ -43,6 +43,7 @@ options:
     type: list
     elements: str
     default: []
+author: pyweb.deploy maintainers (@pyweb)
 """
 
 EXAMPLES = r"""

@@ -54,7 +54,7 @@ options:
     description: Also return the distribution's name and major version from /etc/os-release.
     type: bool
     default: false
-author: pyweb.deploy maintainers
+author: pyweb.deploy maintainers (@pyweb)
 """
 
 EXAMPLES = r"""
@@ -137,7 +137,7 @@ def package_states(names, run=subprocess.run):
         return {}
     try:
         answer = run(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\n", *names],
-                     capture_output=True, text=True)
+                     capture_output=True, text=True, check=False)
     except OSError:
         return {name: False for name in names}
     installed = {line.split()[0].split(":")[0] for line in answer.stdout.splitlines()
@@ -188,7 +188,7 @@ def service_states(names, run=subprocess.run):
     units = {(name if "." in name else name + ".service"): name for name in names}
     try:
         answer = run(["systemctl", "show", "--property=Id,UnitFileState,ActiveState", *units],
-                     capture_output=True, text=True)
+                     capture_output=True, text=True, check=False)
     except OSError:
         return states
     if answer.returncode != 0:
@@ -227,7 +227,7 @@ def os_release(path="/etc/os-release"):
     try:
         with open(path) as handle:
             for line in handle:
-                key, _, value = line.strip().partition("=")
+                key, dummy, value = line.strip().partition("=")
                 values[key] = value.strip('"')
     except OSError:
         return {}

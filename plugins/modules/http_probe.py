@@ -48,7 +48,7 @@ options:
     type: list
     elements: str
     default: []
-author: pyweb.deploy maintainers
+author: pyweb.deploy maintainers (@pyweb)
 """
 
 EXAMPLES = r"""

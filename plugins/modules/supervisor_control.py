@@ -56,7 +56,7 @@ options:
     description: How long C(wait_workers), C(update) and C(status) with I(settle) wait, in seconds.
     type: int
     default: 30
-author: pyweb.deploy maintainers
+author: pyweb.deploy maintainers (@pyweb)
 """
 
 EXAMPLES = r"""
@@ -144,7 +144,7 @@ class Supervisor:
         return rc, (out + err).strip()
 
     def states(self, targets=()):
-        _, out = self.ctl("status", *targets)
+        dummy, out = self.ctl("status", *targets)
         return supervisor_states(out.splitlines())
 
     def fail_on_error(self, rc, out, what):
@@ -160,7 +160,7 @@ def reload(sup, params, check):
     if not running and not params["start_stopped"]:
         return False, states, "not running", ""
     if params["leave_changed"]:
-        _, out = sup.ctl("reread")
+        dummy, out = sup.ctl("reread")
         if f"{name}: changed" in out:
             return False, states, "left to update", out
     if check:
@@ -184,7 +184,7 @@ def wait_workers(sup, params, check=False):
         return "nothing was reloaded in check mode"
     deadline = time.monotonic() + params["timeout"]
     while True:
-        _, out = sup.ctl("pid", name)
+        dummy, out = sup.ctl("pid", name)
         master = int(out) if out.isdigit() else 0
         if master > 0:
             started = [time.time() - age for age in worker_ages(master)]

@@ -14,6 +14,7 @@ options:
     description: The warning.
     type: str
     required: true
+author: pyweb.deploy maintainers (@pyweb)
 """
 
 EXAMPLES = r"""

@@ -96,6 +96,6 @@ def test_the_removed_app_left_nothing_behind(host):
 def test_removing_it_again_changes_nothing():
     run = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(SCENARIO / "side_effect.yml")],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+        capture_output=True, text=True, timeout=300, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), check=False)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "changed=0" in run.stdout, run.stdout[-3000:]

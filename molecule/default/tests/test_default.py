@@ -10,7 +10,7 @@ APP = "flask_hello"
 def get(host, url="http://127.0.0.1:81/"):
     """Fetch a URL from inside the host; return (status line and headers, body)."""
     out = host.check_output("curl -sS --max-time 5 -D - %s", url)
-    head, _, body = out.replace("\r\n", "\n").partition("\n\n")
+    head, dummy, body = out.replace("\r\n", "\n").partition("\n\n")
     return head, body
 
 
@@ -39,7 +39,7 @@ def test_port_81_serves_hello_world(host):
 
 
 def test_server_header_has_no_version(host):
-    head, _ = get(host)
+    head, dummy = get(host)
     server = [line for line in head.splitlines() if line.lower().startswith("server:")]
     assert server == ["Server: nginx"], server
 
@@ -72,7 +72,7 @@ def test_nginx_reuses_connections_to_gunicorn(host):
     assert re.search(r"upstream \w+ \{[^}]*server 127.0.0.1:5000;[^}]*keepalive \d+;", site)
     assert "proxy_http_version 1.1;" in site
     assert 'proxy_set_header Connection "";' in site
-    for _ in range(30):
+    for dummy in range(30):
         get(host)
     # Kept-alive connections stay open between requests; without reuse each request would leave
     # one more closed connection behind in TIME-WAIT.
@@ -98,7 +98,7 @@ def test_a_restart_after_traffic_does_not_wait_out_the_graceful_timeout(host):
     log = f"/var/log/{APP}/error.log"
     graceful = int(re.search(r"^graceful_timeout = (\d+)$",
                              host.file(f"/opt/{APP}/gunicorn.conf.py").content_string, re.M).group(1))
-    for _ in range(10):
+    for dummy in range(10):
         get(host)
     lines_before = int(host.check_output("wc -l < %s", log))
     host.check_output("supervisorctl restart %s", APP)

@@ -56,7 +56,7 @@ def wait_served(host, name, path, seconds=10):
 def given(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
     cert, key = make_certificate(directory, NAME)
-    other, _ = make_certificate(directory, "other.example.test")
+    other, dummy = make_certificate(directory, "other.example.test")
     return {"nginx_tls": True, "nginx_tls_certificate": cert, "nginx_tls_certificate_key": key,
             "nginx_server_name": NAME, "nginx_rate_limit": "1r/s", "nginx_rate_limit_burst": 5,
             "nginx_hsts_include_subdomains": True, "nginx_hsts_preload": True,
@@ -184,7 +184,7 @@ def test_a_certificate_nginx_rejects_leaves_the_previous_one_serving(host, given
     assert host.run("nginx -t").rc == 0
     host.run("systemctl reload nginx")
     # The reload returns before the new workers take over: ask again for up to 10 s.
-    for _ in range(20):
+    for dummy in range(20):
         answer = https(host)
         if answer.stdout == HELLO:
             break

@@ -26,7 +26,7 @@ def served(host, expected):
     through nginx once its idle kept-alive connections to the old workers, each good for one more
     answer after a reload, are used up. Bounded: 200 requests."""
     assert page(host, 5000) == expected
-    for _ in range(200):
+    for dummy in range(200):
         if page(host) == expected:
             return True
     return False
@@ -128,7 +128,8 @@ def test_a_failing_command_shows_its_output_without_the_apps_secrets(host, apps)
         "gunicorn_app_src": str(apps["v3"]), "gunicorn_environment": {"MAIL_PASSWORD": secret},
         "gunicorn_pre_start_command": 'echo "connecting with $MAIL_PASSWORD"; exit 3'}, "-v")
     assert rc != 0
-    assert "The pre-start command failed" in out and "connecting with ********" in out, out[-3000:]
+    assert "Run the pre-start command in the new release failed (exit 3) for release" in out, out[-3000:]
+    assert "connecting with ********" in out, out[-3000:]
     assert secret not in out
     assert served(host, V2)
 
@@ -145,8 +146,9 @@ def test_a_release_failing_its_health_check_is_never_served(host, apps, master, 
         rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps[version]),
                                                 gunicorn_healthcheck_timeout=3))
     assert rc != 0
-    assert "started beside the served one, failed its health check, so it was not switched to and no request " \
-        "reached it" in out, out[-3000:]
+    assert "Ask the new release, started beside the served one, for the health check path failed for release" \
+        in out, out[-3000:]
+    assert "so it was not switched to and no request reached it" in out, out[-3000:]
     assert re.search(says, out), out[-3000:]
     assert "is still served" in out, out[-3000:]
     if version == "v500":
@@ -180,7 +182,7 @@ def test_a_release_that_does_not_load_is_never_switched_to(host, apps, master):
     before = releases(host)
     rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["broken"])))
     assert rc != 0
-    assert "does not load" in out, out[-3000:]
+    assert "Load the new release with the live gunicorn config failed (exit 1) for release" in out, out[-3000:]
     assert "No module named 'no_such_module'" in out, out[-3000:]
     assert page(host) == V2
     assert host.check_output("supervisorctl pid %s", APP) == master
@@ -192,7 +194,7 @@ def test_a_failing_pre_start_command_keeps_the_served_release(host, apps, master
     rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"]),
                                             gunicorn_pre_start_command="echo migrating; exit 3"))
     assert rc != 0
-    assert "The pre-start command failed in release" in out and "(exit 3)" in out, out[-3000:]
+    assert "Run the pre-start command in the new release failed (exit 3) for release" in out, out[-3000:]
     assert "migrating" in out, out[-3000:]
     assert releases(host) == before
     assert page(host, 5000) == V2

@@ -36,7 +36,7 @@ Left out, and why:
 import re
 
 from conftest import slow_requests
-from test_roles import APP, SECURITY_HEADERS, SITE, curl, headers
+from test_roles import APP, SECURITY_HEADERS, SITE, headers
 
 TOKEN = "tok-7c31d9e04b5a-environment-secret"
 SECRET_KEY = "key-52e0a1f7c9d3-instance-secret"

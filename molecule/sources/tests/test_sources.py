@@ -176,7 +176,9 @@ def test_pins_that_contradict_gunicorn_packages_fail_until_the_variable_agrees(h
     built = host.check_output(f"ls /opt/{APP}/releases /opt/{APP}/venvs")
     rc, out = deploy(work, gunicorn_app_src=str(source))
     assert rc != 0
-    assert "could not be built" in out and "make gunicorn_packages and the app agree" in out, out[-3000:]
+    assert "Build the virtualenv with gunicorn and the app's requirements together failed (exit 1) for release" \
+        in out, out[-3000:]
+    assert "make gunicorn_packages and the app agree" in out, out[-3000:]
     assert "conflicting dependencies" in out, out[-3000:]
     assert "Release " in out and "is still served" in out, out[-3000:]
     assert page(host) == "Hello from notes from release 4"
