@@ -34,13 +34,19 @@ else
       scenarios+=("$name")
     fi
   done
-  for name in $(ls molecule/*/molecule.yml | xargs -n1 dirname | xargs -n1 basename) "${extra[@]}"; do
+  found=()
+  for file in molecule/*/molecule.yml; do
+    found+=("$(basename "$(dirname "$file")")")
+  done
+  for name in "${found[@]}" "${extra[@]}"; do
     [[ " ${known[*]} " == *" $name "* ]] || scenarios+=("$name")
   done
 fi
 printf '%s\n' "${scenarios[@]}" >"$work/queue"
 
 next_scenario() {
+  # The queue's path is the inner shell's $1, not this one's.
+  # shellcheck disable=SC2016
   flock "$work/lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$work/queue"
 }
 

@@ -7,6 +7,8 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/.venv/bin}
+# The copy below is another directory: a relative BIN (make passes .venv/bin) is made absolute.
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 cache="$HOME/.ansible/test/cache"
 getpip="$cache/get_pip_24_2.py"
 if [ ! -s "$getpip" ]; then
