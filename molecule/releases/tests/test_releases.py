@@ -203,6 +203,8 @@ def test_a_failing_pre_start_command_keeps_the_served_release(host, apps, master
 
 def test_rollback_serves_the_previous_release(host):
     serving = host.file(f"/opt/{APP}/current").linked_to
+    # As on a host last deployed by a version of the collection that had no such helper.
+    host.run_expect([0], "rm /opt/%s/bin/check-config", APP)
     with under_load(host, "rollback") as load:
         rc, out = run_playbook("rollback.yml")
     assert rc == 0, out[-3000:]
@@ -210,6 +212,7 @@ def test_rollback_serves_the_previous_release(host):
     assert_served_throughout(load)
     assert served(host, HELLO)
     assert host.file(f"/opt/{APP}/current").linked_to != serving
+    assert host.file(f"/opt/{APP}/bin/check-config").mode == 0o755
 
 
 def test_rollback_to_an_unknown_release_is_refused(host):
