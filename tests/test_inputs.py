@@ -76,6 +76,7 @@ def test_the_defaults_are_good():
     {"gunicorn_static_dir": "venv/lib/python3.11/site-packages/shop/static"},
     {"gunicorn_allowed_clients": ["10.0.0.10", "10.0.1.0/24", "fd00::10"]},
     {"gunicorn_forwarded_allow_ips": ["*"]},
+    {"gunicorn_log_keep": "1", "gunicorn_log_max_size": "512k"}, {"gunicorn_log_max_size": 1048576},
 ])
 def test_good_gunicorn_values_pass(changes):
     assert gunicorn(**changes) == []
@@ -98,6 +99,9 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_worker_connections": 0}, ["gunicorn_worker_connections"]),
     ({"gunicorn_graceful_timeout": -1}, ["gunicorn_graceful_timeout"]),
     ({"gunicorn_max_requests_jitter": 1.5}, ["gunicorn_max_requests_jitter"]),
+    ({"gunicorn_log_keep": 0}, ["gunicorn_log_keep"]),
+    ({"gunicorn_log_max_size": "100 MB"}, ["gunicorn_log_max_size"]),
+    ({"gunicorn_log_max_size": "0"}, ["gunicorn_log_max_size"]),
     ({"gunicorn_healthcheck_timeout": 0}, ["gunicorn_healthcheck_timeout"]),
     ({"gunicorn_app_module": "shop:app:x"}, ["gunicorn_app_module"]),
     ({"gunicorn_app_git_repo": "x", "gunicorn_app_src": SAMPLE_APP}, ["gunicorn_app_src, gunicorn_app_git_repo"]),
@@ -131,6 +135,8 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_keepalive": -1}, ["gunicorn_keepalive"]),
     ({"gunicorn_max_requests": "1e3"}, ["gunicorn_max_requests"]),
     ({"gunicorn_packages": ["gunicorn==23.0.0"]}, ["gunicorn_worker_class"]),
+    ({"pyweb_deploy_lock_timeout": 0}, ["pyweb_deploy_lock_timeout"]),
+    ({"pyweb_deploy_lock_break": "maybe"}, ["pyweb_deploy_lock_break"]),
 ])
 def test_each_bad_gunicorn_value_is_named(changes, names):
     errors = gunicorn(**changes)
@@ -183,6 +189,9 @@ def test_every_message_quotes_the_value_it_got():
     {"nginx_hsts_preload": True, "nginx_hsts_include_subdomains": True, "nginx_hsts_max_age": 31536000},
     # A socket, or another host, on the same port is no loop.
     {"nginx_listen_port": 5000, "nginx_upstream_host": "10.0.0.5"},
+    {"nginx_websocket_locations": ["/ws/", "/socket.io"], "nginx_websocket_timeout": "60", "nginx_gzip_types": []},
+    {"nginx_maintenance": True, "nginx_maintenance_allow": ["203.0.113.7", "10.0.0.0/8"],
+     "nginx_maintenance_page": str(ROOT / "README.md")}, {"nginx_maintenance": "false"},
 ])
 def test_good_nginx_values_pass(changes):
     assert nginx(**changes) == []
@@ -240,6 +249,16 @@ def test_good_nginx_values_pass(changes):
     ({"nginx_upstream_keepalive": -1}, ["nginx_upstream_keepalive"]),
     ({"nginx_upstream_keepalive_timeout": 0}, ["nginx_upstream_keepalive_timeout"]),
     ({"nginx_tls": True}, ["nginx_tls needs nginx_tls_certificate"]),
+    ({"pyweb_deploy_lock_timeout": "30m"}, ["pyweb_deploy_lock_timeout"]),
+    ({"nginx_websocket_locations": ["ws"]}, ["nginx_websocket_locations"]),
+    ({"nginx_websocket_locations": "/ws/"}, ["nginx_websocket_locations"]),
+    ({"nginx_websocket_locations": ["/ws/ { return 200; }"]}, ["nginx_websocket_locations"]),
+    ({"nginx_websocket_timeout": 0}, ["nginx_websocket_timeout"]),
+    ({"nginx_gzip_types": ["text/css; x"]}, ["nginx_gzip_types"]),
+    ({"nginx_maintenance": "soon"}, ["nginx_maintenance"]),
+    ({"nginx_maintenance_allow": ["office"]}, ["nginx_maintenance_allow"]),
+    ({"nginx_maintenance_retry_after": -5}, ["nginx_maintenance_retry_after"]),
+    ({"nginx_maintenance_page": "maintenance.html"}, ["nginx_maintenance_page"]),
 ])
 def test_each_bad_nginx_value_is_named(changes, names):
     errors = nginx(**changes)
@@ -304,6 +323,11 @@ def test_supervisor_rules():
     assert supervisor(supervisor_venv_dir="/usr/local/")[0].startswith("supervisor_venv_dir must be a directory")
     assert supervisor(supervisor_pip_version="4.3") == []
     assert supervisor(supervisor_pip_version="latest")[0].startswith("supervisor_pip_version")
+    assert supervisor(supervisor_log_max_size="1G", supervisor_log_keep=3) == []
+    assert supervisor(supervisor_log_max_size="50MB") == [
+        'supervisor_log_max_size must be a size logrotate reads, such as 100M, 512k or 1G (bytes, or k, M or G); '
+        'got "50MB"']
+    assert supervisor(supervisor_log_keep="none")[0].startswith("supervisor_log_keep must be a whole number")
     # A program on its way out needs no command; one that stays does.
     assert supervisor([{"name": "old", "state": "absent"}, {"name": "new", "command": "true"}]) == []
     assert supervisor([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}]) == [

@@ -32,6 +32,8 @@ ONE_LINE = r"[^\n]*\S[^\n]*"
 NAME_RULE = ("must be usable as a user and file name (lower-case letters, digits, _ and -, starting with a "
              "letter or _, at most 32 characters)")
 COUNT_RULE = "must be a whole number of at least"
+# The values Ansible's bool filter reads as true or false.
+BOOLEANS = ("yes", "on", "1", "true", "y", "t", "no", "off", "0", "false", "n", "f")
 PORT_RULE = "must be a port from 1 to 65535"
 # A value with ; { } or a line break would end its nginx directive and start another.
 DIRECTIVE_RULE = "must not contain ; {, } or a line break"
@@ -87,6 +89,20 @@ def own_path(path, system=SYSTEM_DIRS, pattern=r"/[^ ]"):
     return bool(re.match(pattern, path)) and os.path.normpath(path) not in ("/", "//") + tuple(system)
 
 
+def log_size_check(v, name):
+    """A check that the named variable is a size logrotate reads: bytes, or a number with k, M or G."""
+    return (full(r"[1-9][0-9]*[kMG]?", v[name]),
+            "%s must be a size logrotate reads, such as 100M, 512k or 1G (bytes, or k, M or G); got %s"
+            % (name, shown(v[name])))
+
+
+def lock_checks(v):
+    """The deploy lock's shared variables, as both roles that take the lock read them."""
+    return counts(v, (("pyweb_deploy_lock_timeout", 1),)) + [
+        (str(v["pyweb_deploy_lock_break"]).strip().lower() in BOOLEANS,
+         "pyweb_deploy_lock_break must be true or false; got %s" % shown(v["pyweb_deploy_lock_break"]))]
+
+
 def _errors(checks):
     return [msg for ok, msg in checks if not ok]
 
@@ -100,7 +116,7 @@ SHARED = {
     "nginx_site_state": "pyweb_app_state", "nginx_server_name": "pyweb_server_name",
     "nginx_upstream_host": "pyweb_app_host", "nginx_upstream_port": "pyweb_app_port",
     "nginx_upstream_socket": "pyweb_app_socket", "nginx_static_dir": "pyweb_static_dir",
-    "supervisor_include_dir": "pyweb_supervisor_include_dir",
+    "supervisor_include_dir": "pyweb_supervisor_include_dir", "nginx_maintenance": "pyweb_maintenance",
 }
 
 
@@ -139,6 +155,7 @@ def gunicorn_input_errors(v, app_src="", project=False):
     checks += _gunicorn_source_checks(v, app_src, project)
     checks += _gunicorn_server_checks(v)
     checks += _gunicorn_process_checks(v)
+    checks += lock_checks(v)
     return _named(v, _errors(checks))
 
 
@@ -193,7 +210,9 @@ def _gunicorn_server_checks(v):
     checks += counts(v, (("gunicorn_keep_releases", 1), ("gunicorn_workers", 0), ("gunicorn_worker_connections", 1),
                          ("gunicorn_healthcheck_timeout", 1), ("gunicorn_timeout", 1),
                          ("gunicorn_graceful_timeout", 0), ("gunicorn_keepalive", 0),
-                         ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0)))
+                         ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0),
+                         ("gunicorn_log_keep", 1)))
+    checks.append(log_size_check(v, "gunicorn_log_max_size"))
     path, statuses = v["gunicorn_healthcheck_path"], v["gunicorn_healthcheck_status_codes"]
     checks += [
         (full(r"/[^\s#]*", path),
@@ -286,6 +305,25 @@ def nginx_input_errors(v):
          'nginx_server_name must name the site when nginx_tls is on: "_" would serve its certificate and '
          "the app for any name; got %s" % shown(v["nginx_server_name"])),
     ]
+    maintenance, page = v["nginx_maintenance"], v["nginx_maintenance_page"]
+    checks += [
+        (str(maintenance).strip().lower() in BOOLEANS + ("",),
+         "nginx_maintenance must be true, false or empty (left as it is); got %s" % shown(maintenance)),
+        (isinstance(v["nginx_maintenance_allow"], list) and all(network(a) for a in v["nginx_maintenance_allow"]),
+         "nginx_maintenance_allow must be a list of IP addresses or networks such as 203.0.113.7 or 10.0.0.0/24; "
+         "got %s" % shown(v["nginx_maintenance_allow"])),
+        (not page or (str(page).startswith("/") and os.path.isfile(str(page))),
+         "nginx_maintenance_page must be the absolute path of an HTML file on the controller, or empty; got %s"
+         % shown(page)),
+    ] + counts(v, (("nginx_maintenance_retry_after", 0),))
+    locations, types = v["nginx_websocket_locations"], v["nginx_gzip_types"]
+    checks += [
+        (isinstance(locations, list) and all(full(r"/[^\s;{}]*", p) for p in locations),
+         'nginx_websocket_locations must be a list of URL paths starting with /, such as "/ws/"; got %s'
+         % shown(locations)),
+        (isinstance(types, list) and all(full(r"[a-z]+/[A-Za-z0-9.+-]+", t) for t in types),
+         'nginx_gzip_types must be a list of MIME types such as "text/css"; got %s' % shown(types)),
+    ] + counts(v, (("nginx_websocket_timeout", 1),))
     checks += _nginx_upstream_checks(v)
     checks += _nginx_client_checks(v)
     checks += _nginx_tls_checks(v)
@@ -297,6 +335,7 @@ def nginx_input_errors(v):
          "nginx_listen_port and the upstream port are both %s on this host: nginx would proxy to itself. "
          "Change nginx_listen_port or gunicorn_bind_port." % listen),
     ]
+    checks += lock_checks(v)
     return _named(v, _errors(checks))
 
 
@@ -493,8 +532,9 @@ def supervisor_input_errors(v, programs, all_programs):
         (not unreadable,
          "supervisor_programs environment values must not hold both \' and \" or a line break (supervisor "
          "cannot read such a value); got one in %s" % shown(unreadable)),
+        log_size_check(v, "supervisor_log_max_size"),
     ]
-    return _errors(checks)
+    return _errors(checks + counts(v, (("supervisor_log_keep", 1),)))
 
 
 class FilterModule:

@@ -3,6 +3,7 @@ sign-in page, and it is deployed with the default health check path /), its form
 CSRF token, a message posted and read back; then release 2, which brings a migration, deployed over it: the migration ran
 before release 2 was served, and the message is still there."""
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 import yaml
 
 from conftest import run_playbook
+from pyweb_testing import put_script
+
+WS_ECHO = Path(__file__).resolve().parents[2] / "shared" / "ws_echo.py"
 
 SCENARIO = Path(__file__).resolve().parents[1]
 SITE = "board.example.test"
@@ -101,6 +105,30 @@ def test_a_post_without_the_token_is_refused(host, posted):
 def test_the_build_step_compiled_the_translations(host, posted):
     assert "<h1>Pinnwand</h1>" in get(host, "/?lang=de")
     assert host.file("/opt/board/current/board/translations/de/LC_MESSAGES/messages.mo").user == "root"
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:81/ws/live", "wss://127.0.0.1:8443/ws/live"])
+def test_a_websocket_echoes_through_nginx(host, url):
+    said = json.loads(host.check_output("timeout 60 python3 %s %s %s first second", put_script(host, WS_ECHO), url, SITE))
+    assert said == {"status": "HTTP/1.1 101 Switching Protocols", "answers": ["release 1: first", "release 1: second"]}
+
+
+def test_https_answers_in_http2_and_http_stays_http1(host):
+    asked = "curl -sk --http2 --max-time 5 -o /dev/null -w '%%{http_version}' --resolve %s:8443:127.0.0.1 https://%s:8443/login"
+    assert host.check_output(asked, SITE, SITE) == "2"
+    assert host.check_output("curl -s --http2 --max-time 5 -o /dev/null -w '%%{http_version}' -H 'Host: %s' "
+                             "http://127.0.0.1:81/login", SITE) == "1.1"
+
+
+def test_the_stylesheet_is_served_by_nginx_compressed(host):
+    headers = host.check_output("curl -sS --max-time 5 -H 'Host: %s' -H 'Accept-Encoding: gzip' -D - -o /dev/null "
+                                "http://127.0.0.1:81/static/board.css", SITE).lower()
+    assert "content-encoding: gzip" in headers and "vary: accept-encoding" in headers, headers
+    assert "content-type: text/css" in headers, headers
+    # The app's own pages too.
+    headers = host.check_output("curl -sS --max-time 5 -H 'Host: %s' -H 'Accept-Encoding: gzip' -D - -o /dev/null "
+                                "http://127.0.0.1:81/login", SITE).lower()
+    assert "content-encoding: gzip" in headers, headers
 
 
 def test_release_2_brings_its_migration_and_keeps_the_messages(host, posted, tmp_path):

@@ -82,6 +82,28 @@ def test_a_run_without_private_addresses_stops_before_any_host_is_changed(host):
     assert not re.findall(r"changed=[1-9]", out), out[-3000:]
 
 
+def test_a_node_another_run_holds_stops_the_run_before_any_host_is_changed(host):
+    lock = "/run/lock/pyweb-deploy/shop.json"
+    other = dict(token="elsewhere:4242:99", controller="ann@elsewhere", pid=4242, since=time.time(),
+                 renewed=time.time())
+    node("pyweb-app2").run_expect([0], "mkdir -p /run/lock/pyweb-deploy && printf %%s %s > %s",
+                                  json.dumps(other), lock)
+    try:
+        rc, out = cluster({})
+    finally:
+        held = node("pyweb-app2").run("cat %s", lock).stdout
+        node("pyweb-app2").run("rm -f %s", lock)
+    assert rc != 0
+    assert "shop on pyweb-app2 is being deployed by another run: ann@elsewhere (ansible-playbook pid 4242) since" \
+        in " ".join(out.split()), out[-3000:]
+    assert "Put nginx in front of every app node" not in out, out[-3000:]
+    assert not re.findall(r"changed=[1-9]", out), out[-3000:]
+    # The locks this run took on the other hosts were given back; the other run's is as it was.
+    assert json.loads(held)["token"] == other["token"]
+    for name in ("pyweb-lb", "pyweb-app1"):
+        assert not node(name).file(lock).exists, name
+
+
 def test_requests_are_spread_over_both_nodes(host):
     before = {name: served_by(name) for name in NODES}
     for dummy in range(20):

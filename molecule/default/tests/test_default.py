@@ -71,7 +71,9 @@ def test_nginx_reuses_connections_to_gunicorn(host):
     site = host.file(f"/etc/nginx/sites-available/{APP}").content_string
     assert re.search(r"upstream \w+ \{[^}]*server 127.0.0.1:5000;[^}]*keepalive \d+;", site)
     assert "proxy_http_version 1.1;" in site
-    assert 'proxy_set_header Connection "";' in site
+    # No "Connection: close" to gunicorn: the header is empty unless the client asks to upgrade.
+    assert re.search(r'map \$http_upgrade \$(\w+) \{\s*default upgrade;\s*"" "";\s*\}', site), site
+    assert "proxy_set_header Connection $%s;" % re.search(r"map \$http_upgrade \$(\w+)", site).group(1) in site
     for dummy in range(30):
         get(host)
     # Kept-alive connections stay open between requests; without reuse each request would leave

@@ -58,3 +58,11 @@ def test_tls_1_2_and_1_3_only_with_hsts(host, tls_on_every_host):
         https + " -o /dev/null -D -").lower()
     redirect = host.check_output(f"curl -sS -o /dev/null -w '%{{redirect_url}}' -H 'Host: {NAME}' http://127.0.0.1:81/x")
     assert redirect == f"https://{NAME}/x"
+
+
+# Debian 11's nginx (1.18) takes HTTP/2 as a parameter of listen, Debian 13's (1.26) as "http2 on".
+def test_https_speaks_http2_as_the_release_spells_it(host, release, tls_on_every_host):
+    asked = "curl -sk --http2 --max-time 5 -o /dev/null -w '%%{http_version}' --resolve %s:443:127.0.0.1 https://%s/"
+    assert host.check_output(asked, NAME, NAME) == "2"
+    site = host.file("/etc/nginx/sites-enabled/flask_hello").content_string
+    assert ("http2 on;" in site) == (release == "13"), site

@@ -4,8 +4,13 @@ fails meanwhile; one the proxy in front cannot reach is switched back; a failed 
 nothing in supervisor; playbooks/rollback.yml switches back on demand. Ends serving the sample app
 again."""
 
+import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import time
 
 import pytest
 from conftest import ROOT, run_playbook, under_load
@@ -65,15 +70,50 @@ def apps(tmp_path_factory):
     return made
 
 
+LOCK = f"/run/lock/pyweb-deploy/{APP}.json"
+
+
+def start_playbook(name, extra, output):
+    """Start playbooks/<name> as run_playbook runs it, in a session of its own (to be killed whole),
+    its output going to the file output."""
+    with open(output, "w", encoding="utf-8") as out:
+        return subprocess.Popen(
+            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(ROOT / "playbooks" / name),
+             "-e", json.dumps(extra)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
+
+
+def lock_of(host, run, timeout=120):
+    """The app's deploy lock once the run (a Popen of ansible-playbook) holds it; an earlier run
+    that failed may have left its own there, which the run takes over. Bounded: timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = host.run("cat %s", LOCK)
+        if found.rc == 0 and found.stdout.strip() and json.loads(found.stdout)["pid"] == run.pid:
+            return json.loads(found.stdout)
+        assert run.poll() is None, f"the run ended ({run.returncode}) before it was seen holding {LOCK}"
+        time.sleep(0.2)
+    raise AssertionError(f"the run did not take {LOCK} within {timeout} s")
+
+
 @pytest.fixture(scope="module")
 def master(host):
     return host.check_output("supervisorctl pid %s", APP)
 
 
-def test_a_new_release_is_served_by_a_reload(host, apps, master):
+def test_a_new_release_is_served_by_a_reload(host, apps, master, tmp_path):
+    # A second deploy (v3) started meanwhile stops at once, naming the run that holds the app.
     with under_load(host, "good-deploy") as load:
-        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])))
-    assert rc == 0, out[-3000:]
+        first = start_playbook("site.yml", dict(gunicorn_app_src=str(apps["v2"])), tmp_path / "first.log")
+        holder = lock_of(host, first)
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["v3"])))
+        assert first.wait(timeout=600) == 0, (tmp_path / "first.log").read_text()[-3000:]
+    assert rc != 0
+    assert (f"{APP} on pyweb-releases is being deployed by another run: {holder['controller']} "
+            f"(ansible-playbook pid {first.pid}" in out), out[-3000:]
+    assert "This run stopped before changing anything." in out, out[-3000:]
+    assert "changed=0" in out[out.rindex("PLAY RECAP"):], out[-3000:]
+    assert not host.file(LOCK).exists
     print(f"under load: {load}")
     assert_served_throughout(load)
     assert served(host, V2)
@@ -248,6 +288,7 @@ def test_a_failed_first_deploy_leaves_nothing_in_supervisor(host, apps):
     assert "firstfail" not in host.run("supervisorctl status").stdout
     assert not host.file("/opt/firstfail/current").exists
     assert releases(host, "firstfail") == []
+    assert not host.file("/run/lock/pyweb-deploy/firstfail.json").exists
     # The app that was serving is untouched. Remove the other app's site, which nginx took.
     assert page(host) == HELLO
     host.run("rm -f /etc/nginx/sites-enabled/firstfail /etc/nginx/sites-available/firstfail")
@@ -263,6 +304,44 @@ def test_a_first_deploy_that_does_not_load_says_nothing_was_served(host, apps):
     assert "This was the first deploy of the app: no release of it was served before, and none is now." in out
     assert "still served" not in out, out[-3000:]
     assert releases(host, "firstbroken") == []
+    assert not host.file("/run/lock/pyweb-deploy/firstbroken.json").exists
     assert page(host) == HELLO
     rc, out = run_playbook("site.yml", dict(other, pyweb_app_state="absent"))
     assert rc == 0, out[-3000:]
+
+
+def test_the_lock_of_a_killed_run_is_taken_over_by_the_next_run(host, tmp_path):
+    killed = start_playbook("site.yml", {}, tmp_path / "killed.log")
+    holder = lock_of(host, killed)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert host.file(LOCK).exists
+    rc, out = run_playbook("site.yml")
+    assert rc == 0, out[-3000:]
+    assert (f"Took over the deploy lock of {APP} on this host from {holder['controller']} "
+            f"(ansible-playbook pid {killed.pid}" in out), out[-3000:]
+    assert "a run that ended without giving it back" in out, out[-3000:]
+    assert not host.file(LOCK).exists
+    assert page(host) == HELLO
+
+
+def test_the_lock_of_another_controller_holds_until_it_is_broken(host):
+    now = time.time()
+    other = dict(token="elsewhere:4242:99", controller="ann@elsewhere", pid=4242, remote_user="ann",
+                 since=now - 60, renewed=now - 60)
+    host.run_expect([0], "mkdir -p /run/lock/pyweb-deploy && printf %%s %s > %s", json.dumps(other), LOCK)
+    served_before = host.file(f"/opt/{APP}/current").linked_to
+    rc, out = run_playbook("site.yml", dict(pyweb_deploy_lock_timeout=3600))
+    assert rc != 0
+    assert (f"{APP} on pyweb-releases is being deployed by another run: ann@elsewhere (ansible-playbook pid 4242, "
+            "remote user ann) since" in out), out[-3000:]
+    assert "taken over 3600 s after it was last renewed" in out, out[-3000:]
+    assert "changed=0" in out[out.rindex("PLAY RECAP"):], out[-3000:]
+    assert json.loads(host.file(LOCK).content_string)["token"] == other["token"]
+    # Taken over at once when told to (after the timeout, the same: tests/test_deploy_lock.py).
+    rc, out = run_playbook("site.yml", dict(pyweb_deploy_lock_break=True))
+    assert rc == 0, out[-3000:]
+    assert "Took over the deploy lock of flask_hello on this host from ann@elsewhere" in out, out[-3000:]
+    assert "held it longer than the timeout, or pyweb_deploy_lock_break said so" in out, out[-3000:]
+    assert host.file(f"/opt/{APP}/current").linked_to == served_before
+    assert not host.file(LOCK).exists

@@ -2,7 +2,9 @@
 SQLite through Flask-SQLAlchemy in a directory that outlives releases, its schema kept by
 Flask-Migrate (`flask --app board db upgrade` before each release is served), and translations
 compiled at build time (`pybabel compile`). Only signed-in visitors read it: `/` sends anyone else
-to the sign-in page with a 302, as many apps do, and the deploy's health checks ask `/`."""
+to the sign-in page with a 302, as many apps do, and the deploy's health checks ask `/`. A
+websocket (flask-sock) at /ws/live answers each line it gets with the board's release, and the
+pages' stylesheet is a static file nginx serves."""
 
 import os
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from flask import Flask, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_migrate import Migrate
+from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect, FlaskForm
 from sqlalchemy import text
@@ -19,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 db = SQLAlchemy()
 migrate = Migrate()
 csrf = CSRFProtect()
+sock = Sock()
 RELEASE = (Path(__file__).parent / "RELEASE").read_text().strip()
 
 
@@ -41,6 +45,12 @@ def create_app():
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
+    sock.init_app(app)
+
+    @sock.route("/ws/live")
+    def live(ws):
+        while True:
+            ws.send(f"release {RELEASE}: {ws.receive()}")
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
