@@ -85,6 +85,13 @@ CASES = [
     ({"supervisor_install_method": "apt"}, "supervisor_install_method"),
     ({"supervisor_install_method": "pip", "supervisor_venv_dir": "/opt"},
      'supervisor_venv_dir must be a directory of its own, must be an absolute path outside /tmp'),
+    ({"gunicorn_log_max_size": "100 MB"}, 'gunicorn_log_max_size must be a size logrotate reads, such as 100M'),
+    ({"supervisor_log_keep": 0}, "supervisor_log_keep must be a whole number of at least 1; got 0"),
+    ({"pyweb_deploy_lock_timeout": 0}, "pyweb_deploy_lock_timeout must be a whole number of at least 1; got 0"),
+    ({"pyweb_maintenance": "later"}, 'pyweb_maintenance must be true, false or empty (left as it is); got "later"'),
+    ({"nginx_maintenance_allow": ["the office"]}, "nginx_maintenance_allow must be a list of IP addresses or networks"),
+    ({"nginx_websocket_locations": ["ws"]}, 'nginx_websocket_locations must be a list of URL paths starting with /'),
+    ({"nginx_gzip_types": ["css"]}, 'nginx_gzip_types must be a list of MIME types such as "text/css"; got ["css"]'),
 ]
 
 EVERY_ROLE = {"gunicorn_timeout": 0, "gunicorn_bind_port": 70000, "nginx_worker_processes": "many",
