@@ -14,15 +14,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def playbook_command(name, extra=None, *options):
+    """The argv and environment of a run of playbooks/<name> with extra vars, as a user runs it."""
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+            str(ROOT / "playbooks" / name), "-e", json.dumps(extra or {}), *options]
+    return argv, dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+
+
 def run_playbook(name, extra=None, *options):
     """Run playbooks/<name> with extra vars; return its exit code and its output on one line."""
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         str(ROOT / "playbooks" / name), "-e", json.dumps(extra or {}), *options],
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"), check=False,
-    )
+    argv, env = playbook_command(name, extra, *options)
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, check=False)
     return run.returncode, " ".join((run.stdout + run.stderr).split())
+
+
+def start_playbook(name, extra, output):
+    """Start playbooks/<name> as run_playbook runs it, in a session of its own (to be killed whole),
+    its output going to the file output; returns the Popen."""
+    argv, env = playbook_command(name, extra)
+    with open(output, "w", encoding="utf-8") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
 @pytest.fixture(scope="session")

@@ -32,8 +32,9 @@ ONE_LINE = r"[^\n]*\S[^\n]*"
 NAME_RULE = ("must be usable as a user and file name (lower-case letters, digits, _ and -, starting with a "
              "letter or _, at most 32 characters)")
 COUNT_RULE = "must be a whole number of at least"
-# The values Ansible's bool filter reads as true or false.
-BOOLEANS = ("yes", "on", "1", "true", "y", "t", "no", "off", "0", "false", "n", "f")
+# The strings Ansible's bool filter reads as true, and those it reads as false.
+TRUE_WORDS = ("yes", "on", "1", "true", "y", "t")
+BOOLEANS = TRUE_WORDS + ("no", "off", "0", "false", "n", "f")
 PORT_RULE = "must be a port from 1 to 65535"
 # A value with ; { } or a line break would end its nginx directive and start another.
 DIRECTIVE_RULE = "must not contain ; {, } or a line break"
@@ -53,7 +54,7 @@ def shown(value):
 def flag(value):
     """A yes/no value as Ansible's bool filter reads it (True, "yes", "on", "true", "1", 1)."""
     if isinstance(value, str):
-        return value.strip().lower() in ("yes", "on", "1", "true", "y", "t")
+        return value.strip().lower() in TRUE_WORDS
     return value is True or value == 1
 
 

@@ -9,12 +9,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import time
 
 import pytest
 from conftest import ROOT, run_playbook, under_load
-from pyweb_testing import HELLO, assert_served_throughout
+from pyweb_testing import HELLO, assert_served_throughout, start_playbook
 
 SAMPLE = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 APP = "flask_hello"
@@ -71,16 +70,6 @@ def apps(tmp_path_factory):
 
 
 LOCK = f"/run/lock/pyweb-deploy/{APP}.json"
-
-
-def start_playbook(name, extra, output):
-    """Start playbooks/<name> as run_playbook runs it, in a session of its own (to be killed whole),
-    its output going to the file output."""
-    with open(output, "w", encoding="utf-8") as out:
-        return subprocess.Popen(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(ROOT / "playbooks" / name),
-             "-e", json.dumps(extra)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
 
 
 def lock_of(host, run, timeout=120):
