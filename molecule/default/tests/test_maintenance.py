@@ -81,3 +81,6 @@ def test_maintenance_mode_needs_a_value(host):
     rc, out = run_playbook("maintenance.yml")
     assert rc != 0
     assert "Give pyweb_maintenance: -e pyweb_maintenance=true (into maintenance) or false (out of it)" in out
+    rc, out = run_playbook("maintenance.yml", {"pyweb_maintenance": "later"})
+    assert rc != 0
+    assert 'pyweb_maintenance must be true, false or empty (left as it is); got "later"' in out, out[-3000:]
