@@ -68,7 +68,12 @@ CASES = [
     ({"nginx_client_max_body_size": "lots"}, 'nginx_client_max_body_size must be a size such as 10m; got "lots"'),
     ({"nginx_send_timeout": "1 minute"}, "nginx_send_timeout and nginx_keepalive_timeout must be times such as 15s"),
     ({"nginx_security_headers": {"X-Bad": 'a" always; return 200 "'}}, "nginx_security_headers must map header names"),
-    ({"nginx_tls": True}, "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, or nginx_tls_self_signed"),
+    ({"nginx_tls": True}, "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, "
+                          "nginx_tls_self_signed or nginx_tls_acme"),
+    ({"nginx_tls_acme": True, "pyweb_server_name": "shop.example.com *.example.com"},
+     "pyweb_server_name must list exact host names for nginx_tls_acme"),
+    ({"nginx_tls_acme": True, "pyweb_server_name": "shop.example.com", "nginx_tls_acme_eab_kid": "kid-1"},
+     "nginx_tls_acme_eab_kid (a key id without spaces) and nginx_tls_acme_eab_hmac_key"),
     ({"nginx_tls": True, "nginx_tls_certificate": "/no/cert.pem", "nginx_tls_certificate_key": "/no/key.pem"},
      'must be files on the controller (or set nginx_tls_certificate_on_host); got "/no/cert.pem"'),
     ({"nginx_tls_certificate": "/etc/hostname"}, "nginx_tls_certificate and nginx_tls_certificate_key go together"),

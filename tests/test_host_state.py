@@ -1,6 +1,7 @@
 """The read-only module a role asks about the host with (plugins/modules/host_state.py), on a real
 directory tree and a real dpkg answer's format."""
 import subprocess
+import time
 
 import pytest
 
@@ -143,3 +144,19 @@ def test_the_answers_come_back_under_the_names_asked(tmp_path):
                          capture_output=True, text=True, timeout=60, check=False)
     result = json.loads(run.stdout)
     assert result["failed"] and result["msg"].startswith("grep.ports must be a dict"), result
+
+
+def test_a_certificate_gives_its_names_and_the_days_it_has_left(tmp_path):
+    cert = tmp_path / "site.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "40",
+                    "-subj", "/CN=shop.example.test", "-keyout", str(tmp_path / "key.pem"), "-out", str(cert),
+                    "-addext", "subjectAltName=DNS:www.shop.example.test,DNS:shop.example.test,IP:192.0.2.1"],
+                   check=True, capture_output=True)
+    found = state.certificate_state(str(cert))
+    assert found == {"exists": True, "names": ["shop.example.test", "www.shop.example.test"], "days_left": 39}
+    # 45 days on, by the host's clock, it has expired.
+    assert state.certificate_state(str(cert), now=lambda: time.time() + 45 * 86400)["days_left"] == -6
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    assert state.certificate_state(str(garbage)) == {"exists": True, "names": [], "days_left": -1}
+    assert state.certificate_state(str(tmp_path / "missing.pem")) == {"exists": False}

@@ -192,6 +192,10 @@ def test_every_message_quotes_the_value_it_got():
     {"nginx_websocket_locations": ["/ws/", "/socket.io"], "nginx_websocket_timeout": "60", "nginx_gzip_types": []},
     {"nginx_maintenance": True, "nginx_maintenance_allow": ["203.0.113.7", "10.0.0.0/8"],
      "nginx_maintenance_page": str(ROOT / "README.md")}, {"nginx_maintenance": "false"},
+    {"nginx_tls_acme": True, "nginx_server_name": "shop.example.com www.shop.example.com"},
+    {"nginx_tls_acme": "yes", "nginx_tls": True, "nginx_tls_acme_email": "ops@example.com",
+     "nginx_tls_acme_eab_kid": "kid-1", "nginx_tls_acme_eab_hmac_key": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+     "nginx_tls_acme_directory": "https://acme-staging-v02.api.letsencrypt.org/directory", "nginx_listen_port": 81},
 ])
 def test_good_nginx_values_pass(changes):
     assert nginx(**changes) == []
@@ -249,6 +253,21 @@ def test_good_nginx_values_pass(changes):
     ({"nginx_upstream_keepalive": -1}, ["nginx_upstream_keepalive"]),
     ({"nginx_upstream_keepalive_timeout": 0}, ["nginx_upstream_keepalive_timeout"]),
     ({"nginx_tls": True}, ["nginx_tls needs nginx_tls_certificate"]),
+    ({"nginx_tls_acme": True, "nginx_tls_self_signed": True}, ["nginx_tls_self_signed must be left unset"]),
+    ({"nginx_tls_acme": True, "nginx_tls_certificate": "/c.pem", "nginx_tls_certificate_key": "/k.pem"},
+     ["nginx_tls_certificate must be left unset", "nginx_tls_certificate_key must be left unset"]),
+    ({"nginx_tls_acme": True, "nginx_server_name": "shop.example.com *.example.com"},
+     ["nginx_server_name must list exact host names for nginx_tls_acme"]),
+    ({"nginx_tls_acme": True, "nginx_server_name": "~^www\\d+\\.example\\.com$"},
+     ["nginx_server_name must list exact host names for nginx_tls_acme"]),
+    ({"nginx_tls_acme": True, "pyweb_server_name": "_"},
+     ["pyweb_server_name must name the site when nginx_tls is", "pyweb_server_name must list exact host names"]),
+    ({"nginx_tls_acme": True, "nginx_tls_acme_directory": "http://ca.example.com/dir"}, ["nginx_tls_acme_directory"]),
+    ({"nginx_tls_acme": True, "nginx_tls_acme_email": "ops at example.com"}, ["nginx_tls_acme_email"]),
+    ({"nginx_tls_acme": True, "nginx_tls_acme_eab_kid": "kid-1"}, ["nginx_tls_acme_eab_kid (a key id"]),
+    ({"nginx_tls_acme": True, "nginx_tls_acme_eab_kid": "kid 1", "nginx_tls_acme_eab_hmac_key": "abc"},
+     ["nginx_tls_acme_eab_kid (a key id"]),
+    ({"nginx_tls_acme": True, "nginx_tls_port": 80, "nginx_listen_port": 8080}, ["nginx_tls_port must not be 80"]),
     ({"pyweb_deploy_lock_timeout": "30m"}, ["pyweb_deploy_lock_timeout"]),
     ({"nginx_websocket_locations": ["ws"]}, ["nginx_websocket_locations"]),
     ({"nginx_websocket_locations": "/ws/"}, ["nginx_websocket_locations"]),
@@ -429,3 +448,10 @@ def test_the_proxy_the_nginx_role_publishes_never_outranks_the_users():
     alone = defaults(pyweb_server_name="www.example.org example.org")
     assert alone["gunicorn_healthcheck_proxy_url"] == ""
     assert alone["pyweb_proxy_host"] == "www.example.org"
+
+
+def test_the_eab_key_never_shows_in_a_message():
+    secret = "not+base64url/secret"
+    errors = nginx(nginx_tls_acme=True, nginx_tls_acme_eab_kid="kid-1", nginx_tls_acme_eab_hmac_key=secret)
+    assert len(errors) == 1 and "nginx_tls_acme_eab_hmac_key" in errors[0], errors
+    assert secret not in errors[0]

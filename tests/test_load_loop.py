@@ -1,6 +1,7 @@
 """The load loop used across redeploys counts failures honestly (against servers on loopback)."""
 
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -99,3 +100,31 @@ def test_the_longest_gap_between_answers_and_the_rate_are_measured(server, tmp_p
     # One thread, one answer held 1.5 s: the loop saw the site stall that long.
     stalled = run_loop(server, tmp_path, "stall", 30, "--threads=1")
     assert stalled["failed"] == 0 and 1.4 <= stalled["longest_gap"] < 3, stalled
+
+
+def test_https_checks_the_server_and_counts_connections_by_certificate(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        Handler.mode = "close-idle"
+        out = tmp_path / "out.json"
+        base = [sys.executable, str(LOOP), f"https://localhost:{httpd.server_port}/", f"--out={out}",
+                f"--stop-file={tmp_path / 'stop'}", "--threads=2", "--max-requests=20", "--max-seconds=20"]
+        subprocess.run([*base, f"--cafile={cert}"], check=True, timeout=60)
+        summary = json.loads(out.read_text())
+        assert summary["ok"] == 20, summary
+        # One certificate; a new connection after every fifth request of the server's, and one per thread.
+        (seen,) = summary["connections_by_certificate"].values()
+        assert seen >= 4, summary
+        # A server the CA file does not vouch for gets no request through.
+        subprocess.run(base, check=True, timeout=60)
+        assert json.loads(out.read_text())["by_status"] == {"error: SSLCertVerificationError": 20}
+    finally:
+        httpd.shutdown()

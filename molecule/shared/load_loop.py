@@ -13,13 +13,18 @@ The summary says how long the loop ran, its rate, why it stopped, and the longes
 two answers from the server (any thread's): a deploy that made the site stall for seconds without
 failing a request shows there.
 
+An https:// URL is asked over TLS, the server's certificate checked against --cafile; the summary
+then counts the new connections by the certificate they were shown (a renewal shows in it).
+
 Runs on the test host with its own python3 and the standard library only.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
+import ssl
 import threading
 import time
 from urllib.parse import urlsplit
@@ -28,7 +33,15 @@ from urllib.parse import urlsplit
 CLOSED_UNDER_US = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None, bodies=None, gaps=None):
+def connect(parts, tls):
+    """A connection to the URL's server; over TLS when tls (the context and the certificates seen)."""
+    if tls is None:
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=10, context=tls["context"])
+
+
+def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None, bodies=None, gaps=None,
+           tls=None):  # pylint: disable=too-many-arguments
     parts = urlsplit(url)
     conn = None
     while time.monotonic() < deadline and not os.path.exists(stop_file):
@@ -47,8 +60,12 @@ def worker(url, deadline, budget, stop_file, totals, lock, host=None, pace=None,
             reused = conn is not None
             try:
                 if conn is None:
-                    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                    conn = connect(parts, tls)
                 conn.request("GET", parts.path or "/", headers={"Host": host} if host else {})
+                if tls is not None and not reused:
+                    shown = hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest()[:16]
+                    with lock:
+                        tls["seen"][shown] = tls["seen"].get(shown, 0) + 1
                 response = conn.getresponse()
                 body = response.read()
                 key = str(response.status)
@@ -96,6 +113,7 @@ def main():
     parser.add_argument("--max-requests", type=int, default=500000)
     parser.add_argument("--host", help="the Host header to send (a site with a server_name)")
     parser.add_argument("--rate", type=float, help="at most this many requests per second, all threads together")
+    parser.add_argument("--cafile", help="the CA certificates an https:// URL's server is checked against")
     parser.add_argument("--bodies", action="store_true",
                         help="count the 2xx answers by body (their first 200 bytes, up to 20 bodies)")
     args = parser.parse_args()
@@ -106,10 +124,13 @@ def main():
     bodies = {} if args.bodies else None
     gaps = [started, 0.0]
     deadline = started + args.max_seconds
+    tls = None
+    if args.url.startswith("https://"):
+        tls = {"context": ssl.create_default_context(cafile=args.cafile), "seen": {}}
     threads = [
         threading.Thread(
             target=worker,
-            args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies, gaps),
+            args=(args.url, deadline, budget, args.stop_file, totals, lock, args.host, pace, bodies, gaps, tls),
         )
         for dummy in range(args.threads)
     ]
@@ -137,6 +158,8 @@ def main():
     summary["rate"] = round(summary["requests"] / max(summary["seconds"], 0.001), 1)
     if bodies is not None:
         summary["bodies"] = bodies
+    if tls is not None:
+        summary["connections_by_certificate"] = tls["seen"]
     with open(args.out, "w") as handle:
         json.dump(summary, handle)
 

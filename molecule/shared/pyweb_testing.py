@@ -76,7 +76,7 @@ def slow_requests(host, *args):
 
 
 def start_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, requests=2_000_000,
-               bodies=False):
+               bodies=False, cafile=None):
     """Start the load loop on the host, GETs to `url` at most `rate` a second (None: as fast as the
     threads go), counting the 2xx answers by body when `bodies` is set; it ends by itself after
     `seconds` or `requests`, or when load_summary stops it. Returns once it runs."""
@@ -85,6 +85,7 @@ def start_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seco
     host.run("rm -f %s %s %s", *files.values())
     options = f"--threads={threads} --max-seconds={seconds} --max-requests={requests}"
     options += (f" --rate={rate}" if rate else "") + (" --bodies" if bodies else "")
+    options += f" --cafile={cafile}" if cafile else ""
     host.check_output(
         "setsid nohup python3 /root/load_loop.py %s --out=%s --stop-file=%s --started-file=%s " + options
         + " >/dev/null 2>&1 &", url, files["json"], files["stop"], files["started"])
@@ -123,11 +124,11 @@ def assert_served_throughout(load, least_rate=100, longest_gap=5.0):
 
 
 @contextlib.contextmanager
-def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, bodies=False):
+def under_load(host, name, url="http://127.0.0.1:81/", threads=4, rate=400, seconds=600, bodies=False, cafile=None):
     """Keep GETs going through nginx while the block runs, at most `rate` a second; the dict it
     yields gets the load loop's summary afterwards. Bounded: `seconds` or 2,000,000 requests,
     whichever comes first."""
-    start_load(host, name, url, threads, rate, seconds, bodies=bodies)
+    start_load(host, name, url, threads, rate, seconds, bodies=bodies, cafile=cafile)
     summary = {}
     try:
         yield summary

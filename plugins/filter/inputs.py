@@ -44,6 +44,8 @@ TIME = r"[1-9][0-9]*(ms|s|m|h)?"
 SIZE = r"[1-9][0-9]*[kKmM]?"
 # The shortest max-age browsers' HSTS preload lists take (a year, hstspreload.org).
 HSTS_PRELOAD_AGE = 31536000
+# One label of a host name.
+LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 
 
 def shown(value):
@@ -302,7 +304,7 @@ def nginx_input_errors(v):
     checks += [
         (names, 'nginx_server_name (pyweb_server_name) must be the names clients use for the site, such as '
                 '"shop.example.com www.shop.example.com", or "_" for any name; it is empty'),
-        (not flag(v["nginx_tls"]) or "_" not in names,
+        (not (flag(v["nginx_tls"]) or flag(v["nginx_tls_acme"])) or "_" not in names,
          'nginx_server_name must name the site when nginx_tls is on: "_" would serve its certificate and '
          "the app for any name; got %s" % shown(v["nginx_server_name"])),
     ]
@@ -401,10 +403,11 @@ def _nginx_tls_checks(v):
     cert, key = v["nginx_tls_certificate"], v["nginx_tls_certificate_key"]
     given = [p for p in (cert, key) if p]
     pair = "got %s and %s" % (shown(cert), shown(key))
-    tls, on_host = flag(v["nginx_tls"]), flag(v["nginx_tls_certificate_on_host"])
-    return [
-        (not tls or flag(v["nginx_tls_self_signed"]) or (cert and key),
-         "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, or nginx_tls_self_signed; " + pair),
+    tls, on_host, acme = flag(v["nginx_tls"]), flag(v["nginx_tls_certificate_on_host"]), flag(v["nginx_tls_acme"])
+    return _nginx_acme_checks(v) + [
+        (not tls or acme or flag(v["nginx_tls_self_signed"]) or (cert and key),
+         "nginx_tls needs nginx_tls_certificate and nginx_tls_certificate_key, nginx_tls_self_signed or "
+         "nginx_tls_acme; " + pair),
         (bool(cert) == bool(key), "nginx_tls_certificate and nginx_tls_certificate_key go together; " + pair),
         (not tls or on_host or all(os.path.isfile(p) for p in given),
          "nginx_tls_certificate and nginx_tls_certificate_key must be files on the controller (or set "
@@ -421,6 +424,36 @@ def _nginx_tls_checks(v):
          "nginx_hsts_preload needs nginx_hsts_include_subdomains and nginx_hsts_max_age of at least %s "
          "(browsers' preload lists take no less); got %s and %s"
          % (HSTS_PRELOAD_AGE, shown(v["nginx_hsts_include_subdomains"]), shown(v["nginx_hsts_max_age"]))),
+    ]
+
+
+def _nginx_acme_checks(v):
+    """nginx_tls_acme's rules: the certificate comes from the CA alone, for names HTTP-01 can prove."""
+    if not flag(v["nginx_tls_acme"]):
+        return []
+    others = [name for name in ("nginx_tls_certificate", "nginx_tls_certificate_key") if v[name]] + [
+        name for name in ("nginx_tls_self_signed", "nginx_tls_certificate_on_host") if flag(v[name])]
+    names = str(v["nginx_server_name"]).split()
+    kid, key, email = str(v["nginx_tls_acme_eab_kid"]), str(v["nginx_tls_acme_eab_hmac_key"]), v["nginx_tls_acme_email"]
+    return [
+        (False, "%s must be left unset with nginx_tls_acme, which gets the certificate from the CA; got %s"
+         % (name, shown(v[name]))) for name in others
+    ] + [
+        (all(full(r"{0}([.]{0})*".format(LABEL), n) for n in names),
+         "nginx_server_name must list exact host names for nginx_tls_acme (the HTTP-01 challenge proves no "
+         "wildcards or patterns); got %s" % shown(v["nginx_server_name"])),
+        (full(r"https://[^\s\"';{}]+", v["nginx_tls_acme_directory"]),
+         "nginx_tls_acme_directory must be the https:// URL of the CA's ACME directory; got %s"
+         % shown(v["nginx_tls_acme_directory"])),
+        (full(r"([^@\s,]+@[^@\s,]+[.][^@\s,]+)?", email),
+         "nginx_tls_acme_email must be an e-mail address, or empty to register without one; got %s" % shown(email)),
+        (bool(kid) == bool(key) and full(r"[!-~]*", kid) and full(r"[A-Za-z0-9_-]*=*", key),
+         "nginx_tls_acme_eab_kid (a key id without spaces) and nginx_tls_acme_eab_hmac_key (base64url, the CA's "
+         "key; its value is not shown) go together; got %s and %s"
+         % (shown(kid), "a key" if key else "none")),
+        (number(v["nginx_tls_port"]) != 80,
+         "nginx_tls_port must not be 80 with nginx_tls_acme: the CA asks for its challenge over plain HTTP there; "
+         "got %s" % shown(v["nginx_tls_port"])),
     ]
 
 

@@ -9,7 +9,8 @@ description:
     their own and a round trip to the host. It says which Debian packages are installed, whether
     paths exist and where links point, which files match a pattern (and which of those hold a
     line matching a regular expression), what lines of files say, whether systemd services are
-    enabled and running, and what users and groups exist.
+    enabled and running, what users and groups exist, and which names a certificate holds and for
+    how long it is still valid.
   - Read-only; runs in check mode too.
 options:
   packages:
@@ -54,6 +55,11 @@ options:
     description: Also return the distribution's name and major version from /etc/os-release.
     type: bool
     default: false
+  certificates:
+    description: PEM certificate files to read (the first certificate of each).
+    type: list
+    elements: path
+    default: []
 author: pyweb.deploy maintainers (@pyweb)
 """
 
@@ -118,6 +124,12 @@ distribution:
     C(distribution_major_version), as Ansible's facts name them.
   type: dict
   returned: when asked
+certificates:
+  description: For each certificate asked, C(exists), and when it can be read C(names) (its DNS
+    subject alternative names, sorted) and C(days_left) (days until it expires by the host's clock,
+    negative once it has).
+  type: dict
+  returned: always
 """
 
 import glob
@@ -125,8 +137,10 @@ import grp
 import os
 import pwd
 import re
+import ssl
 import stat
 import subprocess
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -236,6 +250,20 @@ def os_release(path="/etc/os-release"):
     return {"distribution": name, "distribution_major_version": values.get("VERSION_ID", "").split(".")[0]}
 
 
+def certificate_state(path, now=time.time):
+    """The DNS names of the certificate in a PEM file and the days it has left; none when unreadable."""
+    if not os.path.isfile(path):
+        return {"exists": False}
+    try:
+        # The ssl module's own PEM decoder: the host needs no cryptography library for it.
+        decoded = ssl._ssl._test_decode_cert(path)  # pylint: disable=protected-access
+        expires = ssl.cert_time_to_seconds(decoded["notAfter"])
+    except (ssl.SSLError, OSError, KeyError, ValueError, AttributeError):
+        return {"exists": True, "names": [], "days_left": -1}
+    names = sorted(value for kind, value in decoded.get("subjectAltName", ()) if kind == "DNS")
+    return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -247,6 +275,7 @@ def main():
             users=dict(type="list", elements="str", default=[]),
             groups=dict(type="list", elements="str", default=[]),
             distribution=dict(type="bool", default=False),
+            certificates=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -267,6 +296,7 @@ def main():
         services=service_states(params["services"]),
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},
+        certificates={path: certificate_state(path) for path in params["certificates"]},
     )
     if params["distribution"]:
         result["distribution"] = os_release()

@@ -167,7 +167,9 @@ def test_a_node_whose_release_fails_its_check_stays_out_and_the_run_stops_there(
     releases_before = {name: node(name).check_output("ls /opt/shop/releases").split() for name in NODES}
     with under_load(host, "failing-release", seconds=900, bodies=True) as result:
         # Release 3 answers 404 at the health-check path: refused on the first node, before its switch.
-        rc, out = cluster({"gunicorn_app_src": str(code), "gunicorn_healthcheck_path": "/no-such-page"})
+        # Four tries are enough to see a 404; the default fifteen would only make the test longer.
+        rc, out = cluster({"gunicorn_app_src": str(code), "gunicorn_healthcheck_path": "/no-such-page",
+                           "gunicorn_healthcheck_retries": 4})
     print("a failing release under load:", json.dumps(result))
     assert rc != 0, out[-3000:]
     assert "fatal: [pyweb-app1]" in out and "no request reached it" in out, out[-3000:]

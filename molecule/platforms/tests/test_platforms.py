@@ -1,14 +1,14 @@
 """On Debian 11 and 13, besides the default scenario's test_default.py (shared): the app's
 virtualenv is made with the release's own Python, and nginx there serves the site over TLS 1.2 and
-1.3 only, with HSTS (test_tls.py covers TLS in full on Debian 12)."""
+1.3 only, with HSTS (test_tls.py covers TLS in full on Debian 12). The TLS run is conftest.py's:
+Debian 11's certificate comes from the controller, Debian 13's from an ACME CA."""
 
 
 import pytest
-from conftest import run_playbook
-from pyweb_testing import HELLO, make_certificate
+from conftest import ACME_NAMES, TLS_NAME
+from pyweb_testing import HELLO
 
 PYTHON = {"11": "3.9", "13": "3.13"}
-NAME = "tls.example.test"
 
 
 @pytest.fixture()
@@ -16,17 +16,10 @@ def release(host):
     return host.system_info.release.split(".")[0]
 
 
-@pytest.fixture(scope="session")
-def tls_on_every_host(tmp_path_factory):
-    """One deploy with TLS (a certificate made on the controller) for all hosts, then back."""
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = make_certificate(directory, NAME)
-    rc, out = run_playbook("site.yml", {"nginx_tls": True, "nginx_server_name": NAME,
-                                        "nginx_tls_certificate": cert, "nginx_tls_certificate_key": key})
-    assert rc == 0, out[-3000:]
-    yield
-    rc, out = run_playbook("site.yml")
-    assert rc == 0, out[-3000:]
+@pytest.fixture()
+def name(release):
+    """The first name of the host's site in the TLS run."""
+    return ACME_NAMES.split()[0] if release == "13" else TLS_NAME
 
 
 def test_the_virtualenv_uses_the_release_python(host, release):
@@ -51,20 +44,20 @@ def test_unknown_names_over_https_as_the_release_vars_say(host, release, tls_on_
         assert host.file("/etc/nginx/tls/pyweb-unknown-hosts.crt").exists
 
 
-def test_tls_1_2_and_1_3_only_with_hsts(host, tls_on_every_host):
-    https = f"curl -sSk --max-time 5 --resolve {NAME}:443:127.0.0.1 https://{NAME}/"
+def test_tls_1_2_and_1_3_only_with_hsts(host, name, tls_on_every_host):
+    https = f"curl -sSk --max-time 5 --resolve {name}:443:127.0.0.1 https://{name}/"
     assert host.check_output(https + " --tlsv1.3") == HELLO
     assert host.check_output(https + " --tlsv1.2 --tls-max 1.2") == HELLO
     assert host.run(https + " --tlsv1.1 --tls-max 1.1 --ciphers DEFAULT@SECLEVEL=0").rc == 35
     assert "strict-transport-security: max-age=63072000" in host.check_output(
         https + " -o /dev/null -D -").lower()
-    redirect = host.check_output(f"curl -sS -o /dev/null -w '%{{redirect_url}}' -H 'Host: {NAME}' http://127.0.0.1:81/x")
-    assert redirect == f"https://{NAME}/x"
+    redirect = host.check_output(f"curl -sS -o /dev/null -w '%{{redirect_url}}' -H 'Host: {name}' http://127.0.0.1:81/x")
+    assert redirect == f"https://{name}/x"
 
 
 # Debian 11's nginx (1.18) takes HTTP/2 as a parameter of listen, Debian 13's (1.26) as "http2 on".
-def test_https_speaks_http2_as_the_release_spells_it(host, release, tls_on_every_host):
+def test_https_speaks_http2_as_the_release_spells_it(host, release, name, tls_on_every_host):
     asked = "curl -sk --http2 --max-time 5 -o /dev/null -w '%%{http_version}' --resolve %s:443:127.0.0.1 https://%s/"
-    assert host.check_output(asked, NAME, NAME) == "2"
+    assert host.check_output(asked, name, name) == "2"
     site = host.file("/etc/nginx/sites-enabled/flask_hello").content_string
     assert ("http2 on;" in site) == (release == "13"), site
