@@ -2,12 +2,14 @@
 as a public site gets one from Let's Encrypt: for every name, the HTTP-01 challenge answered on port
 80 while the site listens on 81; renewed by certbot without a failed request under load; a run
 with a valid certificate asks the CA nothing; changed names get a certificate for the new set; and
-a refused order fails the run with the CA's words while the site keeps its certificate."""
+a refused order fails the run with the CA's words while the site keeps its certificate; a site
+switched to a CA out of reach keeps the certificate it had."""
 
 import re
 import time
 
-from conftest import ACME_HOST, ACME_NAMES, CA_HOST, DIRECTORY, EAB_KEY, PEBBLE_ROOT, acme_vars, other, run_playbook
+from conftest import (ACME_HOST, ACME_NAMES, CA_HOST, DIRECTORY, EAB_KEY, PEBBLE_ROOT, TLS_NAME, acme_vars, other,
+                      run_playbook)
 from pyweb_testing import HELLO, assert_served_throughout, under_load
 
 testinfra_hosts = [f"ansible://{ACME_HOST}"]
@@ -19,12 +21,12 @@ LIMIT = ("--limit", ACME_HOST)
 NGINX_ONLY = (*LIMIT, "--tags", "nginx")
 
 
-def served(host, name="shop.pyweb.test"):
+def served(host, name="shop.pyweb.test", issuer="Pebble Intermediate CA"):
     """The serial and the names of the certificate the site shows for name."""
     out = host.check_output("echo | openssl s_client -connect 127.0.0.1:443 -servername %s 2>/dev/null"
                             " | openssl x509 -noout -serial -issuer -ext subjectAltName", name)
     serial = re.search(r"serial=(\w+)", out).group(1)
-    assert "Pebble Intermediate CA" in out, out
+    assert issuer in out, out
     return serial, sorted(re.findall(r"DNS:([\w.-]+)", out))
 
 
@@ -123,3 +125,19 @@ def test_a_refused_order_fails_the_run_with_the_cas_words_and_the_site_keeps_ser
     assert served(host) == before
     assert verified(host, "shop.pyweb.test").stdout == HELLO
     assert not host.file(f"/run/lock/pyweb-deploy/{SITE}.json").exists
+
+
+def test_a_ca_out_of_reach_fails_the_run_and_the_site_keeps_the_certificate_it_had():
+    # The Debian 11 site has a certificate from the controller (conftest.py). Switched to a CA that
+    # does not answer, it keeps serving that one rather than plain HTTP.
+    site = other(CA_HOST)
+    before = served(site, TLS_NAME, issuer=TLS_NAME)
+    nowhere = f"https://{CA_HOST}:14999/dir"
+    rc, out = run_playbook("site.yml", dict(acme_vars(TLS_NAME), nginx_tls_acme_directory=nowhere),
+                           "--limit", CA_HOST, "--tags", "nginx")
+    assert rc != 0
+    assert (f"certbot got no certificate for {TLS_NAME} from {nowhere}; the site serves as before "
+            "(its previous certificate). certbot said: ") in out, out[-3000:]
+    assert "Connection refused" in out, out[-3000:]
+    assert served(site, TLS_NAME, issuer=TLS_NAME) == before
+    assert site.check_output("curl -sSk --max-time 5 --resolve %s:443:127.0.0.1 https://%s/", TLS_NAME, TLS_NAME) == HELLO
