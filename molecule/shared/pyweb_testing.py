@@ -7,9 +7,11 @@ import contextlib
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import testinfra
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,6 +58,35 @@ def make_certificate(directory, name):
         check=True, capture_output=True,
     )
     return str(cert), str(key)
+
+
+def inventory_host(name):
+    """A host of the scenario other than the one a test runs on, by its inventory name."""
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def served_certificate(host, name, *fields, check=True):
+    """What `openssl x509 -noout FIELDS` says of the certificate nginx on the host shows on port 443
+    for name (SNI); with check=False, the command's result, for its exit code."""
+    command = (f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
+               f" | openssl x509 -noout {' '.join(fields)}")
+    return host.check_output(command) if check else host.run(command)
+
+
+def wait_served(host, name, path, seconds=10):
+    """Waits until nginx serves the certificate in path (on the host) for name: `systemctl reload
+    nginx` returns before the new workers take over, so a handshake right after it may still meet
+    an old one."""
+    want = host.check_output(f"openssl x509 -noout -fingerprint -in {path}")
+    deadline = time.monotonic() + seconds
+    while True:
+        got = served_certificate(host, name, "-fingerprint", check=False).stdout.strip()
+        if got == want:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nginx still serves {got!r} for {name}, not {path} ({want!r}),"
+                                 f" {seconds} s after it was reloaded")
+        time.sleep(0.2)
 
 
 LOAD_LOOP = Path(__file__).resolve().parent / "load_loop.py"

@@ -4,7 +4,6 @@ request, a stopped node costs no request either, and a node whose release fails 
 of the rotation while the run stops there."""
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -12,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
-from pyweb_testing import assert_served_throughout, load_summary, start_load, under_load
+from pyweb_testing import assert_served_throughout, load_summary, playbook_command, start_load, under_load
+from pyweb_testing import inventory_host as node
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOP = ROOT / "molecule" / "roles" / "files" / "shop"
@@ -22,16 +21,10 @@ LB = "10.213.77.10"
 testinfra_hosts = ["ansible://pyweb-lb"]
 
 
-def node(name):
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-
-
 def cluster(extra):
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(ROOT / "playbooks" / "cluster.yml"),
-         "-e", json.dumps(extra)],
-        capture_output=True, text=True, timeout=900,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"), check=False)
+    """Run playbooks/cluster.yml as the scenario's other tests run a playbook; its output as it came."""
+    argv, env = playbook_command("cluster.yml", extra)
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=900, env=env, check=False)
     return run.returncode, run.stdout + run.stderr
 
 

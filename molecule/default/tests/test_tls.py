@@ -8,7 +8,7 @@ import time
 
 import pytest
 from conftest import run_playbook
-from pyweb_testing import HELLO, make_certificate
+from pyweb_testing import HELLO, make_certificate, served_certificate, wait_served
 
 NAME = "tls.example.test"
 KEY_DIR = "/etc/nginx/tls"
@@ -25,31 +25,12 @@ def headers(host, command):
 
 
 def subject(host, name=NAME):
-    return host.check_output(
-        f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
-        " | openssl x509 -noout -subject")
+    return served_certificate(host, name, "-subject")
 
 
 def served_for_days(host, name, days):
     """Whether the certificate nginx serves for name is still valid in that many days."""
-    return host.run(f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
-                    f" | openssl x509 -noout -checkend {days * 86400}").rc == 0
-
-
-def wait_served(host, name, path, seconds=10):
-    """Waits until nginx serves the certificate in path for name: `systemctl reload nginx` returns
-    before the new workers take over, so a handshake right after it may still meet an old one."""
-    want = host.check_output(f"openssl x509 -noout -fingerprint -in {path}")
-    deadline = time.monotonic() + seconds
-    while True:
-        got = host.run(f"echo | openssl s_client -connect 127.0.0.1:443 -servername {name} 2>/dev/null"
-                       " | openssl x509 -noout -fingerprint").stdout.strip()
-        if got == want:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nginx still serves {got!r} for {name}, not {path} ({want!r}),"
-                                 f" {seconds} s after it was reloaded")
-        time.sleep(0.2)
+    return served_certificate(host, name, f"-checkend {days * 86400}", check=False).rc == 0
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,17 @@ Account Binding. Only the Debian 13 host trusts pebble's own HTTPS certificate."
 
 import base64
 import json
-import os
 import secrets
 import sys
 from pathlib import Path
 
 import pytest
-import testinfra
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 
 from pyweb_testing import (ROOT, make_certificate, playbook, run_playbook, slow_requests,  # noqa: E402,F401 pylint: disable=unused-import,wrong-import-position
                            under_load)
+from pyweb_testing import inventory_host as other  # noqa: E402 pylint: disable=wrong-import-position
 
 CA_HOST, ACME_HOST = "pyweb-bullseye", "pyweb-trixie"
 TLS_NAME = "tls.example.test"
@@ -48,10 +47,6 @@ PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
 echo $! > /run/pebble.pid
 timeout 20 sh -c 'until curl -sf --cacert ca.crt https://{host}:14000/dir >/dev/null; do sleep 0.2; done'
 """
-
-
-def other(name):
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
 def per_host(acme, others):
