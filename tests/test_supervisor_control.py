@@ -205,3 +205,29 @@ def test_update_applies_a_changed_program_file(supervisor, tmp_path):
     changed, dummy, done, output = control.act(supervisor, "update", [], check=False)
     assert (changed, done) == (True, "updated") and "new: added" in output
     assert control.act(supervisor, "update", [], check=False)[0] is False
+
+
+# Writes its pid to marked.ready a second after it starts; supervisor counts it as started after 60.
+MARKED = textwrap.dedent("""\
+    [program:marked]
+    command=sh -c 'sleep 1; echo $$ > %(here)s/marked.ready; exec sleep 1000'
+    startsecs=60
+""")
+
+
+def test_a_program_that_wrote_its_ready_mark_counts_as_running_before_its_startsecs(supervisor, tmp_path):
+    mark = tmp_path / "marked.ready"
+    mark.write_text("1\n")  # left by a process before this one
+    ready = {"marked": str(mark), "idle": str(tmp_path / "idle.ready")}
+    # Added as the role adds a program: its file, then `update`, which starts it.
+    config = tmp_path / "supervisord.conf"
+    config.write_text(config.read_text() + MARKED)
+    control.act(supervisor, "update", [], check=False)
+    assert control.status(supervisor, ready=ready)["marked"] == "STARTING"
+    started = time.monotonic()
+    states = control.status(supervisor, settle=True, timeout=30, ready=ready)
+    assert states["marked"] == "RUNNING" and states["idle"] == "STOPPED"
+    assert time.monotonic() - started < 10
+    # Supervisor itself still counts it as starting (startsecs=60).
+    assert supervisor.states(["marked"])["marked"] == "STARTING"
+    assert mark.read_text().strip() == supervisor.ctl("pid", "marked")[1]

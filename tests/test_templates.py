@@ -7,6 +7,7 @@ import pwd
 import shlex
 import sys
 import textwrap
+import types
 
 import pytest
 import yaml
@@ -83,6 +84,26 @@ def test_gunicorn_config_takes_the_apps_environment_from_its_file(tmp_path, monk
     gunicorn_settings(tmp_path, __gunicorn_environment_file=str(env_file))
     assert "DATABASE_URL" not in os.environ
     assert (os.environ["GREETING"], os.environ["LANG"]) == ("Moin", "C.UTF-8")
+
+
+def test_gunicorn_writes_its_ready_file_once_it_listens_and_a_tried_release_does_not(tmp_path):
+    ready, pid = tmp_path / "gunicorn.ready", tmp_path / "gunicorn.pid"
+    settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(tmp_path / "none.json"),
+                                 __gunicorn_ready_file=str(ready), __gunicorn_pid_file=str(pid))
+
+    def server(pidfile):
+        return types.SimpleNamespace(cfg=types.SimpleNamespace(pidfile=pidfile))
+
+    ready.write_text("1")  # an earlier master's
+    settings["on_starting"](server(str(pid)))
+    assert not ready.exists()
+    settings["when_ready"](server(str(pid)))
+    assert ready.read_text() == str(os.getpid())
+    # A release tried beside the served one has a pid file of its own (try.yml).
+    ready.write_text("1")
+    settings["on_starting"](server(str(tmp_path / "pyweb-try.pid")))
+    settings["when_ready"](server(str(tmp_path / "pyweb-try.pid")))
+    assert ready.read_text() == "1"
 
 
 @pytest.fixture

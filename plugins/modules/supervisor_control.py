@@ -18,6 +18,9 @@ description:
     several processes). C(update) applies changed program files, waiting up to I(timeout) seconds
     for a supervisord that is still starting. C(status) only asks; with I(settle) it waits up to
     I(timeout) seconds until no program is STARTING or BACKOFF any more.
+  - Supervisor counts a program as started only after its C(startsecs). With I(ready), a STARTING
+    program whose file in I(ready) holds the pid supervisor gave it counts as RUNNING at once, as
+    the program wrote it when it was ready to serve (gunicorn, once it listens).
   - Check mode asks but changes nothing.
 options:
   action:
@@ -49,6 +52,13 @@ options:
     description: C(status) waits until supervisor has finished starting programs.
     type: bool
     default: false
+  ready:
+    description:
+      - For C(status), program names and the file each writes its pid to once it is ready.
+      - A file that is missing, or holds another pid (a process before this one), counts for
+        nothing.
+    type: dict
+    default: {}
   since:
     description: For C(wait_workers), the time the workers must have started after.
     type: float
@@ -81,6 +91,8 @@ EXAMPLES = r"""
     action: status
     settle: true
     timeout: 120
+    ready:
+      shop: /srv/shop/.cache/gunicorn.ready
   register: supervisor
 """
 
@@ -201,11 +213,28 @@ def wait_workers(sup, params, check=False):
 NOT_YET = re.compile(r"No such file or directory|refused connection|SHUTDOWN_STATE")
 
 
-def status(sup, targets=(), settle=False, timeout=30):
+def mark_ready(sup, states, ready):
+    """Count as RUNNING each STARTING program whose ready file (ready: name -> path) holds the pid
+    supervisor has for it."""
+    for name, path in ready.items():
+        if states.get(name) != "STARTING":
+            continue
+        try:
+            with open(path) as handle:
+                mark = handle.read().strip()
+        except OSError:
+            continue
+        dummy, pid = sup.ctl("pid", name)
+        if pid.isdigit() and int(pid) > 0 and mark == pid:
+            states[name] = "RUNNING"
+    return states
+
+
+def status(sup, targets=(), settle=False, timeout=30, ready=None):
     """Each program's state; with settle, once none is STARTING or BACKOFF (or at the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
-        states = sup.states(targets)
+        states = mark_ready(sup, sup.states(targets), ready or {})
         if not settle or time.monotonic() >= deadline or not {"STARTING", "BACKOFF"} & set(states.values()):
             return states
         time.sleep(0.5)
@@ -249,6 +278,7 @@ def main():
             settle=dict(type="bool", default=False),
             since=dict(type="float"),
             timeout=dict(type="int", default=30),
+            ready=dict(type="dict", default={}),
         ),
         required_if=[("action", "reload", ["name"]), ("action", "wait_workers", ["name"])],
         supports_check_mode=True,
@@ -259,7 +289,7 @@ def main():
     changed, done, output, states = False, "", "", {}
 
     if action == "status":
-        states, done = status(sup, targets, params["settle"], params["timeout"]), "asked"
+        states, done = status(sup, targets, params["settle"], params["timeout"], params["ready"]), "asked"
     elif action == "reload":
         changed, states, done, output = reload(sup, params, check)
     elif action == "wait_workers":
