@@ -47,8 +47,8 @@ lint: venv
 	rm -rf $(HOME)/.ansible/collections/ansible_collections/pyweb/deploy
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/playbooks/collections $(BIN)/ansible-lint
 	$(BIN)/antsibull-changelog lint
-	$(BIN)/shellcheck roles/gunicorn/files/bin/* roles/gunicorn/files/export-tree scripts/sanity.sh
-	BIN=$(BIN) scripts/sanity.sh
+	$(BIN)/shellcheck roles/gunicorn/files/bin/* roles/gunicorn/files/export-tree scripts/sanity.sh scripts/lowest-priority.sh
+	BIN=$(BIN) scripts/sanity.sh scripts/lowest-priority.sh
 
 unit: venv
 	$(BIN)/pytest -q tests
@@ -63,12 +63,13 @@ installed: venv images
 
 # The scenarios take both cores, but leave a sixth of their time idle while their hosts install
 # packages and their tests wait on deploys; lint and the unit tests, which need nothing but a
-# core, run beside them at the lowest priority and fill that time. Their output is shown whole
-# at the end, and a failure of either fails the run as a failed scenario does. The check of the
+# core, run beside them at the lowest priority (scripts/lowest-priority.sh: nice alone did not
+# keep them from the containers' share) and fill that time. Their output is shown whole at the
+# end, and a failure of either fails the run as a failed scenario does. The check of the
 # installed collection runs in whichever lane is free first near the end.
 test: venv
 	@mkdir -p .cache
-	@nice -n 19 $(MAKE) --no-print-directory -j2 --output-sync=target lint unit >.cache/checks.log 2>&1 & \
+	@scripts/lowest-priority.sh $(MAKE) --no-print-directory -j2 --output-sync=target lint unit >.cache/checks.log 2>&1 & \
 	checks=$$!; \
 	PYWEB_LANES_MAKE=installed $(MAKE) --no-print-directory molecule; lanes=$$?; \
 	wait $$checks; passed=$$?; \
