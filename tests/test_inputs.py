@@ -92,6 +92,8 @@ def test_good_gunicorn_values_pass(changes):
     ({"gunicorn_app_root": "/srv/a b"}, []),  # a space inside the path is the file system's business
     ({"gunicorn_log_dir": "var/log/shop"}, ["gunicorn_log_dir"]),
     ({"gunicorn_python": "/"}, ["gunicorn_python"]),
+    ({"gunicorn_uv_version": "latest"}, ["gunicorn_uv_version"]),
+    ({"gunicorn_uv_version": "0.13.9 --index-url http://elsewhere"}, ["gunicorn_uv_version"]),
     ({"gunicorn_bind_unix_socket": "yes", "gunicorn_socket_path": "/run/app.sock"}, ["gunicorn_socket_path"]),
     ({"gunicorn_bind_port": 65536}, ["pyweb_app_host and gunicorn_bind_port"]),
     ({"gunicorn_bind_port": "80 "}, ["pyweb_app_host and gunicorn_bind_port"]),

@@ -154,6 +154,14 @@ def test_pips_conflict_is_explained_and_a_long_output_keeps_its_end():
     assert "in conflict" not in releases.release_failure({"rc": 1, "stdout": "ERROR: no space left"}, CONTEXT)
 
 
+def test_uvs_conflict_is_explained_in_its_name():
+    output = ("  × No solution found when resolving dependencies:\n  ╰─▶ Because you require gunicorn==21.2.0 "
+              "and gunicorn==23.0.0, we can conclude that your requirements are unsatisfiable.")
+    message = releases.release_failure({"rc": 1, "stderr": output}, dict(CONTEXT, installer="uv"))
+    assert "uv found the app's requirements and gunicorn_packages" in message
+    assert message.endswith("we can conclude that your requirements are unsatisfiable.")
+
+
 def test_a_failure_after_the_switch_says_what_the_check_got_and_what_is_served_again():
     context = {"release": "abc123-def-456", "served": "0a0b0c-def-456", "log_file": "/var/log/shop/error.log",
                "log": f"[ERROR] {SECRET}", "environment": {"DB_PASSWORD": SECRET}}
@@ -188,7 +196,12 @@ def test_the_plan_names_a_release_by_its_code_gunicorn_and_requirements(tmp_path
     assert plan["venv_dir"] == "/opt/shop/venvs/" + plan["venv_id"]
     assert plan["venv_build_argv"] == [
         "/opt/shop/bin/run", "--in", plan["release_dir"], "/opt/shop/bin/build-venv", plan["venv_dir"],
-        "python3", "gevent", "", "gunicorn==23.0.0", "gevent==24.11.1", "-r", plan["release_dir"] + "/requirements.txt"]
+        "python3", "gevent", "", "pip", "gunicorn==23.0.0", "gevent==24.11.1", "-r",
+        plan["release_dir"] + "/requirements.txt"]
+    # uv builds the same virtualenv under the same name.
+    with_uv = releases.release_plan(plan_inputs(tmp_path, installer="/opt/pyweb-deploy/uv-0.13.9/bin/uv"))
+    assert with_uv["venv_id"] == plan["venv_id"]
+    assert with_uv["venv_build_argv"][8:] == ["/opt/pyweb-deploy/uv-0.13.9/bin/uv"] + plan["venv_build_argv"][9:]
 
 
 def test_the_server_part_of_the_name_is_what_ansibles_to_json_and_hash_made(tmp_path):

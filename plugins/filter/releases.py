@@ -40,7 +40,8 @@ def release_plan(inputs):
     code); requirements (the requirements file's name in the code, "" when none is used); python,
     packages and worker_class (gunicorn's); shared_dirs (linked into every release),
     build_command, pre_start_command, static_dir; instance (the Flask import name whose instance
-    folder is linked into the virtualenv, or "").
+    folder is linked into the virtualenv, or ""); installer (the uv binary that builds the
+    virtualenv, or "pip"; not part of any name, so a change of installer rebuilds nothing).
 
     A release is <code>-<server>-<requirements>: its code with what changes what the release
     holds, gunicorn and the interpreter (what a running master holds), the app's requirements. The
@@ -71,7 +72,7 @@ def release_plan(inputs):
         "code_id": code, "server_id": server, "venv_id": venv, "release_id": release,
         "release_dir": release_dir, "venv_dir": venv_dir,
         "venv_build_argv": ["%s/bin/run" % root, "--in", release_dir, "%s/bin/build-venv" % root, venv_dir,
-                            inputs["python"], inputs["worker_class"], instance_link]
+                            inputs["python"], inputs["worker_class"], instance_link, inputs.get("installer") or "pip"]
         + list(inputs["packages"]) + requirement_args,
     }
 
@@ -136,8 +137,9 @@ def masked(text, environment):
 # traceback's last line, come last).
 OUTPUT_LENGTH = 6000
 
-# pip's words when gunicorn_packages and the app's own pins cannot be installed together.
-PIP_CONFLICT = ("ResolutionImpossible", "conflicting dependencies", "Cannot install")
+# pip's and uv's words when gunicorn_packages and the app's own pins cannot be installed together.
+PIP_CONFLICT = ("ResolutionImpossible", "conflicting dependencies", "Cannot install",
+                "No solution found when resolving dependencies")
 
 
 def still_served(served):
@@ -177,9 +179,10 @@ def release_failure(result, context):
                  % (step, exit_status, context.get("served") or "(none)")]
     output = _output(result, environment)
     if any(word in output for word in PIP_CONFLICT):
-        lines.append("pip found the app's requirements and gunicorn_packages %s in conflict: make "
+        lines.append("%s found the app's requirements and gunicorn_packages %s in conflict: make "
                      "gunicorn_packages and the app agree (e.g. pin the gunicorn, gevent or greenlet "
-                     "the app needs in gunicorn_packages)." % json.dumps(context.get("packages") or []))
+                     "the app needs in gunicorn_packages)."
+                     % (context.get("installer") or "pip", json.dumps(context.get("packages") or [])))
     if output:
         lines.append(output)
     if context.get("log"):

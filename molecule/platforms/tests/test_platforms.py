@@ -28,6 +28,29 @@ def test_the_virtualenv_uses_the_release_python(host, release):
     assert version == PYTHON[release]
 
 
+# Debian 11's virtualenvs are built by pip (gunicorn_installer in molecule.yml), Debian 13's by uv,
+# the default: both with pip in them, bytecode compiled, and what they hold consistent.
+def test_the_virtualenv_is_built_by_the_installer_chosen(host, release):
+    venv = host.file("/opt/flask_hello/current/venv").linked_to
+    config = host.file(f"{venv}/pyvenv.cfg").content_string
+    assert ("uv = 0.13.9" in config) == (release == "13"), config
+    assert host.run(f"{venv}/bin/python -m pip check").rc == 0
+    compiled = host.check_output(f"find {venv}/lib -path '*/flask/__pycache__/*.pyc' | wc -l")
+    assert int(compiled) > 5
+    uv = host.file("/opt/pyweb-deploy/uv-0.13.9/bin/uv")
+    if release == "13":
+        assert uv.user == "root" and not uv.mode & 0o022
+        assert host.check_output(f"{uv.path} --version").startswith("uv 0.13.9")
+        # The app's own cache, on the virtualenvs' filesystem, copied from: no file of the frozen
+        # virtualenv shares its inode with the cache.
+        cache = host.file("/opt/flask_hello/.cache/uv")
+        assert cache.is_directory and cache.user == "flask_hello"
+        linked = host.check_output(f"find {venv}/lib -type f -links +1 | wc -l")
+        assert linked == "0"
+    else:
+        assert not uv.exists
+
+
 # Debian 11's nginx (1.18) has no ssl_reject_handshake: there the server for unknown names shows a
 # certificate of its own and then closes the connection; Debian 13's refuses the handshake.
 def test_unknown_names_over_https_as_the_release_vars_say(host, release, tls_on_every_host):
