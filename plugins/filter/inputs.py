@@ -151,8 +151,8 @@ def gunicorn_input_errors(v, app_src="", project=False):
          "/var/log; got %s" % shown(v["gunicorn_log_dir"])),
         (own_path(v["gunicorn_python"], system=()),
          "gunicorn_python must be an absolute path other than /; got %s" % shown(v["gunicorn_python"])),
-        (v.get("gunicorn_installer", "uv") != "uv" or full(r"[0-9]+(\.[0-9]+){1,3}", v.get("gunicorn_uv_version", "")),
-         "gunicorn_uv_version must be a release of uv such as 0.13.9; got %s" % shown(v.get("gunicorn_uv_version"))),
+        (v["gunicorn_installer"] != "uv" or full(r"[0-9]+(\.[0-9]+){1,3}", v["gunicorn_uv_version"]),
+         "gunicorn_uv_version must be a release of uv such as 0.13.9; got %s" % shown(v["gunicorn_uv_version"])),
         (not flag(v["gunicorn_bind_unix_socket"]) or full(r"/run/[^/ ]+/[^/ ]+", v["gunicorn_socket_path"]),
          "gunicorn_socket_path must be a file in a directory of its own under /run (made again at every "
          "boot); got %s" % shown(v["gunicorn_socket_path"])),
