@@ -64,6 +64,23 @@ def test_gunicorn_config_from_the_defaults(tmp_path):
     assert "raw_env" not in settings
 
 
+@pytest.mark.parametrize("on", [False, True])
+def test_gunicorns_access_log_is_on_its_command_line_when_asked(tmp_path, on):
+    # Not in gunicorn.conf.py: a reload with accesslog = None keeps the workers' old log handler,
+    # while a changed command restarts gunicorn.
+    settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(tmp_path / "none.json"),
+                                 gunicorn_access_log=on)
+    assert "accesslog" not in settings
+    variables = role_variables("gunicorn", gunicorn_access_log=on)
+    command = Templar(loader=DataLoader(), variables=variables).template(
+        trust_as_template("{{ __gunicorn_program.command }}"))
+    argv = shlex.split(command)
+    assert argv[-1] == "flask_hello:app" and "--bind" in argv
+    logged = ["--access-logfile", "/var/log/flask_hello/access.log"]
+    assert (argv[-3:-1] == logged) is on
+    assert ("--access-logfile" in argv) is on
+
+
 def test_gunicorn_config_takes_the_apps_environment_from_its_file(tmp_path, monkeypatch):
     env_file = tmp_path / "environment.json"
     env_file.write_text('{"DATABASE_URL": "postgresql://shop:p=w@db/shop", "GREETING": "Grüß dich", "LANG": "de_DE"}')

@@ -195,7 +195,9 @@ def test_program_file(host):
     assert f"[program:{APP}]" in conf
     assert (
         f"command=/opt/{APP}/current/venv/bin/python -m gunicorn --config /opt/{APP}/gunicorn.conf.py"
-        f" --chdir /opt/{APP}/current --bind 127.0.0.1:5000 flask_hello:app"
+        f" --chdir /opt/{APP}/current --bind 127.0.0.1:5000"
+        # Asked for by the scenario (gunicorn_access_log); the socket scenario has the default.
+        f" --access-logfile /var/log/{APP}/access.log flask_hello:app"
     ) in conf
     assert f"user={APP}" in conf
     assert "autorestart=true" in conf

@@ -94,7 +94,8 @@ def test_a_site_template_of_the_users_adds_to_the_roles_site(host):
 def test_the_app_factory_is_what_gunicorn_loads(host):
     conf = host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
     assert re.search(
-        r"^command=.*/python -m gunicorn --config \S+ --chdir \S+ --bind 127.0.0.1:8001 'shop:create_app\(\)'$", conf, re.M
+        r"^command=.*/python -m gunicorn --config \S+ --chdir \S+ --bind 127.0.0.1:8001"
+        r" --access-logfile /var/log/shop/access.log 'shop:create_app\(\)'$", conf, re.M
     ), conf
 
 

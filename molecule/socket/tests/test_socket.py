@@ -52,3 +52,17 @@ def test_everything_comes_back_after_a_reboot(host):
     directory = host.file(f"/run/{APP}")
     assert (directory.user, directory.group, directory.mode) == (APP, "www-data", 0o750)
     assert host.check_output("supervisorctl pid %s", APP) != before
+
+
+def test_by_default_the_request_is_logged_once_by_nginx(host):
+    # gunicorn_access_log is off by default: nginx's site log has the request, with the client's
+    # address, and gunicorn's log directory has no trace of it.
+    marker = f"/pyweb-logged-once-{time.time_ns()}"
+    host.run_expect([0], "curl -s -o /dev/null http://127.0.0.1:81%s", marker)
+    deadline = time.monotonic() + 15  # nginx flushes its buffered log every 5 s
+    while host.run("grep -qF %s /var/log/nginx/%s.access.log", marker, APP).rc != 0:
+        assert time.monotonic() < deadline, "the request never reached nginx's access log"
+        time.sleep(0.5)
+    assert host.run("grep -rqF %s /var/log/%s", marker, APP).rc == 1
+    assert not host.file(f"/var/log/{APP}/access.log").exists
+    assert "--access-logfile" not in host.file(f"/etc/supervisor/conf.d/{APP}.conf").content_string
