@@ -17,7 +17,7 @@ DEMO_PORT ?= 8081
 help:
 	@echo "make demo   - deploy the stack into a container and fetch its page through port 81"
 	@echo "make test   - lint, unit checks, every molecule scenario, the built collection (what CI runs)"
-	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint, shellcheck, ansible-test sanity"
+	@echo "make lint   - yamllint, ansible-lint (production profile), changelog lint, shellcheck, ansible-test sanity, ansible-builder"
 	@echo "make bench  - measure the deployed stack (table + bench/results.json)"
 	@echo "make build  - build the collection tarball"
 
@@ -47,8 +47,9 @@ lint: venv
 	rm -rf $(HOME)/.ansible/collections/ansible_collections/pyweb/deploy
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/playbooks/collections $(BIN)/ansible-lint
 	$(BIN)/antsibull-changelog lint
-	$(BIN)/shellcheck roles/gunicorn/files/bin/* roles/gunicorn/files/export-tree scripts/sanity.sh scripts/lowest-priority.sh
+	$(BIN)/shellcheck roles/gunicorn/files/bin/* roles/gunicorn/files/export-tree scripts/sanity.sh scripts/lowest-priority.sh scripts/check-ee.sh
 	BIN=$(BIN) scripts/sanity.sh
+	BIN=$(BIN) scripts/check-ee.sh
 
 unit: venv
 	$(BIN)/pytest -q tests
