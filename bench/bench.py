@@ -2,8 +2,9 @@
 """The project's benchmark (`make bench`).
 
 Deploys playbooks/site.yml into a fresh systemd container and measures, in one run:
-throughput and latency of gunicorn direct, through nginx with the collection's config, and
-through nginx with the seed recipe's config; failed requests under load while the playbook
+throughput and latency of gunicorn direct, through nginx with the collection's config, of the seed
+recipe's bare gunicorn (its own config) and of the seed's whole stack (its nginx site in front of
+it), in alternating rounds; failed requests under load while the playbook
 redeploys code, changes gunicorn's config and changes nginx's config; latency under a few hundred
 slow clients; and the converge time of a fresh and of a no-op run. Prints a table and writes
 JSON. All traffic stays on the container's loopback; every load is bounded in time.
@@ -16,6 +17,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,15 +25,33 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import many_hosts  # noqa: E402 (the bench's own module, beside it)
 SAMPLE_APP = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 
-# The seed recipe's site, as it wrote it, on a port of its own next to ours.
+# The seed recipe's gunicorn config (hello_gunicorn.py) as it wrote it, but on a port of its own
+# next to ours, run from the deployed release's virtualenv by the app user in a directory of its own.
+SEED_GUNICORN = """import multiprocessing
+bind = '127.0.0.1:5001'
+worker_class = 'gevent'
+workers = multiprocessing.cpu_count()
+daemon = True
+loglevel = 'debug'
+errorlog = './log/error.log'
+accesslog = './log/access.log'
+"""
+SEED_DIR = "/srv/seed"
+APP_USER = "flask_hello"
+RELEASE = "/opt/flask_hello/current"
+
+# The seed recipe's site, as it wrote it, on a port of its own next to ours, in front of the
+# seed's gunicorn: the seed's whole stack.
 SEED_SITE = """server {
     listen 82;
     server_name _;
     charset utf-8;
     location / {
-        proxy_pass http://127.0.0.1:5000;
+        proxy_pass http://127.0.0.1:5001;
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }
@@ -192,41 +212,41 @@ class Bench:
                 "sh", "-c", "/opt/flask_hello/current/venv/bin/python -m gunicorn --version"
             ).strip().split()[-1].strip(")"),
             "load": f"wrk -t2 -c{self.args.connections} -d{self.args.seconds}s, "
-            "inside the container, GET /",
+            f"inside the container, GET /, {self.args.rounds} alternating rounds, medians",
         }
 
-    def install_seed_site(self):
+    def install_seed(self):
+        """The seed's gunicorn, started as the recipe starts it (it daemonises), and its site."""
+        self.run_in("install", "-d", "-o", APP_USER, "-g", APP_USER, SEED_DIR, f"{SEED_DIR}/log")
+        self.run_in("install", "-o", APP_USER, "-m", "0644", f"{RELEASE}/flask_hello.py", SEED_DIR)
+        self.run_in("sh", "-c", f"cat > {SEED_DIR}/hello_gunicorn.py <<'EOF'\n{SEED_GUNICORN}EOF")
+        self.docker("exec", "-u", APP_USER, "-w", SEED_DIR, self.container,
+                    f"{RELEASE}/venv/bin/gunicorn", "flask_hello:app", "-c", "hello_gunicorn.py")
         self.run_in("sh", "-c", f"cat > /etc/nginx/sites-enabled/seed <<'EOF'\n{SEED_SITE}EOF")
         self.run_in("nginx", "-t")
         self.run_in("systemctl", "reload", "nginx")
-        time.sleep(1)
+        for url in ("http://127.0.0.1:5001/", "http://127.0.0.1:82/"):
+            self.run_in("curl", "-sSf", "--retry", "10", "--retry-connrefused", "--retry-delay", "1",
+                        "-o", "/dev/null", url)
 
     def throughput(self):
         targets = {
             "direct": "http://127.0.0.1:5000/",
             "nginx_collection": "http://127.0.0.1:81/",
+            "seed_gunicorn": "http://127.0.0.1:5001/",
             "nginx_seed": "http://127.0.0.1:82/",
         }
         for url in targets.values():
             self.wrk(url, self.args.connections, 2)
-        results = {}
-        for name, url in targets.items():
-            log(f"throughput: {name}")
-            results[name] = self.wrk_with_cpu(url, self.args.connections, self.args.seconds)
-            if results[name]["rps"] == 0 or results[name]["errors"]:
-                raise SystemExit(f"bench: {name} ({url}) failed under load: {results[name]}")
-        direct = results["direct"]["rps"]
-        for result in results.values():
-            result["ratio_to_direct"] = round(result["rps"] / direct, 2)
-        results["nginx_collection"]["ratio_to_seed"] = round(
-            results["nginx_collection"]["rps"] / results["nginx_seed"]["rps"], 2
-        )
-        # With every CPU busy, throughput is inversely proportional to the CPU a request costs.
-        results["nginx_collection"]["cpu_bound_ratio_to_direct"] = round(
-            results["direct"]["cpu_us_per_request"]["total"]
-            / results["nginx_collection"]["cpu_us_per_request"]["total"], 2
-        )
-        return results
+        runs = {name: [] for name in targets}
+        for round_number in range(1, self.args.rounds + 1):
+            for name, url in targets.items():
+                log(f"throughput, round {round_number} of {self.args.rounds}: {name}")
+                result = self.wrk_with_cpu(url, self.args.connections, self.args.seconds)
+                if result["rps"] == 0 or result["errors"]:
+                    raise SystemExit(f"bench: {name} ({url}) failed under load: {result}")
+                runs[name].append(result)
+        return compare(runs)
 
     def under_load(self, name, *extra):
         """Failed requests through nginx while site.yml applies a change.
@@ -302,7 +322,7 @@ class Bench:
             results = {"machine": self.machine(), "converge": {"floor": floor, "fresh": fresh, "noop": noop}}
             if self.args.converge_only:
                 return results
-            self.install_seed_site()
+            self.install_seed()
             results["throughput"] = self.throughput()
             results["redeploy"] = self.redeploys()
             results["slow_clients"] = self.slow_clients()
@@ -310,6 +330,54 @@ class Bench:
         finally:
             if not self.args.keep:
                 self.docker("rm", "-f", self.container, check=False)
+
+
+def median_of(runs):
+    """One target's rounds: the medians of its figures, and every round's req/s."""
+    median = {key: statistics.median(run[key] for run in runs)
+              for key in ("rps", "p50_ms", "p99_ms")}
+    median["cpu_us_per_request"] = {
+        key: statistics.median(run["cpu_us_per_request"][key] for run in runs)
+        for key in runs[0]["cpu_us_per_request"]}
+    median["requests"] = sum(run["requests"] for run in runs)
+    median["errors"] = sum(run["errors"] for run in runs)
+    median["rounds_rps"] = [run["rps"] for run in runs]
+    return median
+
+
+# The goals of the serving figures, each a ratio of two medians of the same run.
+GOALS = {
+    "nginx_collection/direct": 0.85,
+    "nginx_collection/seed_gunicorn": 1.0,
+    "nginx_collection/nginx_seed": 2.0,
+}
+
+
+def compare(runs):
+    """Medians of each target's rounds, the ratios between them, and whether each goal is met."""
+    results = {name: median_of(target_runs) for name, target_runs in runs.items()}
+    direct = results["direct"]["rps"]
+    for result in results.values():
+        result["ratio_to_direct"] = round(result["rps"] / direct, 2)
+    ours = results["nginx_collection"]
+    ratios = {}
+    for pair, goal in GOALS.items():
+        mine, other = pair.split("/")
+        ratio = round(results[mine]["rps"] / results[other]["rps"], 3)
+        ratios[pair] = {"ratio": ratio, "goal": goal, "met": ratio >= goal}
+    ratios["p99 nginx_collection <= direct"] = {
+        "ratio": round(ours["p99_ms"] / results["direct"]["p99_ms"], 3), "goal": 1.0,
+        "met": ours["p99_ms"] <= results["direct"]["p99_ms"]}
+    results["goals"] = ratios
+    # With every CPU busy, throughput is inversely proportional to the CPU a request costs: the
+    # ratio to direct can be no better than direct's CPU per request over ours through nginx.
+    ours["cpu_bound_ratio_to_direct"] = round(
+        results["direct"]["cpu_us_per_request"]["total"] / ours["cpu_us_per_request"]["total"], 2)
+    # And no better than that even if gunicorn cost nothing more behind nginx than direct.
+    ours["nginx_cap_to_direct"] = round(
+        results["direct"]["cpu_us_per_request"]["total"]
+        / (results["direct"]["cpu_us_per_request"]["total"] + ours["cpu_us_per_request"]["nginx"]), 2)
+    return results
 
 
 def table(results):
@@ -341,9 +409,10 @@ def throughput_lines(results):
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     names = {
-        "direct": "gunicorn direct (127.0.0.1:5000)",
-        "nginx_collection": "nginx, this collection (:81)",
-        "nginx_seed": "nginx, seed recipe's site (:82)",
+        "direct": "this collection's gunicorn direct (127.0.0.1:5000)",
+        "nginx_collection": "this collection, through its nginx site (:81)",
+        "seed_gunicorn": "the seed's bare gunicorn, its own config (127.0.0.1:5001)",
+        "nginx_seed": "the seed's whole stack, through its nginx site (:82)",
     }
     for key, label in names.items():
         r = results["throughput"][key]
@@ -351,10 +420,12 @@ def throughput_lines(results):
             f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} "
             f"| {r['ratio_to_direct']:.2f} |"
         )
-    lines.append(
-        f"\nThis collection's config vs the seed's: "
-        f"{results['throughput']['nginx_collection']['ratio_to_seed']:.2f}× the throughput.\n"
-    )
+    lines += ["", "| goal (medians of the same run) | ratio | goal | met |", "| --- | ---: | ---: | --- |"]
+    for pair, goal in results["throughput"]["goals"].items():
+        relation = "≤" if pair.startswith("p99") else "≥"
+        lines.append(f"| {pair} | {goal['ratio']:.3f} | {relation} {goal['goal']} "
+                     f"| {'yes' if goal['met'] else 'no'} |")
+    lines += [""]
     lines += [
         "CPU time per request during those runs (µs; every CPU was busy):",
         "",
@@ -367,10 +438,12 @@ def throughput_lines(results):
             f"| {label} | {c['gunicorn']:.0f} | {c['nginx']:.0f} | {c['load']:.0f} "
             f"| {c['other']:.0f} | {c['total']:.0f} |"
         )
+    ours = results["throughput"]["nginx_collection"]
     lines.append(
-        "\nOn CPUs shared by the load, nginx and gunicorn, nginx's share caps the ratio to direct "
-        f"at {results['throughput']['nginx_collection']['cpu_bound_ratio_to_direct']:.2f}× "
-        "(direct's CPU per request / this collection's).\n"
+        "\nOn CPUs shared by the load, nginx and gunicorn, the CPU per request caps the ratio to "
+        f"direct at {ours['cpu_bound_ratio_to_direct']:.2f}× (direct's CPU per request / this "
+        f"collection's), and nginx's own share alone at {ours['nginx_cap_to_direct']:.2f}× "
+        "(even if gunicorn spent no more per request behind nginx than direct).\n"
     )
     lines += [
         "| change applied by site.yml under load | requests | failed | retried on a closed "
@@ -402,17 +475,31 @@ def main():
     parser.add_argument("--container", default="pyweb-bench")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of the throughput runs, of which the medians count")
     parser.add_argument("--slow-connections", type=int, default=300)
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--keep", action="store_true", help="leave the container running")
+    parser.add_argument("--hosts", default="1,4,10",
+                        help="the many-hosts step's numbers of hosts (at most 10); 0 leaves it out")
     parser.add_argument("--converge-only", action="store_true",
                         help="measure only the fresh and no-op runs (a few minutes instead of ten)")
     args = parser.parse_args()
     if not 1 <= args.seconds <= 60:
         raise SystemExit("bench: --seconds must be between 1 and 60")
+    if not 1 <= args.rounds <= 9:
+        raise SystemExit("bench: --rounds must be between 1 and 9")
+    sizes = [int(n) for n in args.hosts.split(",") if n.strip() != "0"]
+    if not all(1 <= n <= 10 for n in sizes):
+        raise SystemExit("bench: --hosts must be numbers from 1 to 10, or 0")
     results = Bench(args).run()
+    if sizes and not args.converge_only:
+        with tempfile.TemporaryDirectory(prefix="pyweb-many-") as work:
+            results["many_hosts"] = many_hosts.ManyHosts(args.image, sizes, Path(work)).run()
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
+    if "many_hosts" in results:
+        print("\n" + many_hosts.table(results["many_hosts"]))
     log(f"JSON written to {args.json}")
 
 

@@ -20,17 +20,22 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_ticks_by_name(proc=Path("/proc")):
-    """CPU ticks (utime + stime) of the live processes, summed by process name."""
+    """CPU ticks (utime + stime) of the live processes, summed by process name. A process whose
+    command line runs gunicorn counts as gunicorn, whatever its name: started as `python -m
+    gunicorn`, its name is python."""
     totals = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue  # gone meanwhile
         # The name is in parentheses and may hold spaces; the fields after it are fixed.
         name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if any(Path(arg.decode(errors="replace")).name == "gunicorn" for arg in argv[:3]):
+            name = "gunicorn"
         fields = stat[stat.rindex(")") + 2:].split()
         utime, stime = int(fields[11]), int(fields[12])
         totals[name] = totals.get(name, 0) + utime + stime

@@ -74,3 +74,32 @@ def test_a_converge_only_run_prints_its_converge_line():
     assert "fresh run 48.0 s, no-op re-run 12.3 s (changed=0)" in text
     assert "(the floor) 1.1 s" in text and "Build 6.5 s" in text
     assert "req/s" not in text
+
+
+def a_round(rps, p99, nginx=0.0, total=100.0):
+    return {"rps": rps, "p50_ms": 1.0, "p99_ms": p99, "requests": int(rps * 10), "errors": 0,
+            "cpu_us_per_request": {"gunicorn": total - nginx, "nginx": nginx, "load": 0.0,
+                                   "other": 0.0, "total": total}}
+
+
+def test_the_serving_goals_are_ratios_of_medians_of_alternating_rounds():
+    runs = {
+        # One round far off (a noisy neighbour) moves no median.
+        "direct": [a_round(10000, 60), a_round(10400, 55), a_round(3000, 900, total=180)],
+        "nginx_collection": [a_round(8000, 25, 45, 240), a_round(7800, 30, 45, 250),
+                             a_round(8100, 20, 45, 245)],
+        "seed_gunicorn": [a_round(7500, 130), a_round(7400, 140), a_round(7300, 120)],
+        "nginx_seed": [a_round(3700, 18), a_round(3600, 19), a_round(3650, 17)],
+    }
+    results = bench.compare(runs)
+    assert results["direct"]["rps"] == 10000 and results["nginx_collection"]["rps"] == 8000
+    assert results["nginx_collection"]["rounds_rps"] == [8000, 7800, 8100]
+    assert results["nginx_collection"]["requests"] == 239000
+    goals = results["goals"]
+    assert goals["nginx_collection/direct"] == {"ratio": 0.8, "goal": 0.85, "met": False}
+    assert goals["nginx_collection/seed_gunicorn"] == {"ratio": 1.081, "goal": 1.0, "met": True}
+    assert goals["nginx_collection/nginx_seed"] == {"ratio": 2.192, "goal": 2.0, "met": True}
+    assert goals["p99 nginx_collection <= direct"]["met"] is True
+    # Direct costs 100 µs a request, ours 245 of which nginx 45: the caps to direct.
+    assert results["nginx_collection"]["cpu_bound_ratio_to_direct"] == 0.41
+    assert results["nginx_collection"]["nginx_cap_to_direct"] == 0.69

@@ -9,10 +9,13 @@ cpu_split = load("bench/cpu_split.py")
 bench = load("bench/bench.py")
 
 
-def fake_proc(tmp_path, processes):
-    """A /proc with one stat file per (pid, name, utime, stime)."""
+def fake_proc(tmp_path, processes, argv=None):
+    """A /proc with one stat file per (pid, name, utime, stime), and each command line."""
+    argv = argv or {}
     for pid, name, utime, stime in processes:
         (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "cmdline").write_bytes(
+            b"\0".join(arg.encode() for arg in argv.get(pid, [name])) + b"\0")
         fields = ["S", "1", "1", "1", "0", "-1", "0", "0", "0", "0", "0", str(utime), str(stime),
                   "0", "0", "20", "0", "1"]
         (tmp_path / str(pid) / "stat").write_text(f"{pid} ({name}) {' '.join(fields)}\n")
@@ -29,6 +32,17 @@ def test_ticks_are_summed_by_name_and_odd_names_survive(tmp_path):
         (30, "web (x) 1", 7, 3),
     ])
     assert cpu_split.cpu_ticks_by_name(proc) == {"nginx": 200, "gunicorn": 500, "web (x) 1": 10}
+
+
+def test_a_gunicorn_started_by_python_counts_as_gunicorn(tmp_path):
+    proc = fake_proc(tmp_path, [(10, "python", 100, 0), (11, "gunicorn", 50, 0), (12, "python", 7, 0),
+                                (13, "python3", 5, 0)], argv={
+        10: ["/opt/shop/current/venv/bin/python", "-m", "gunicorn", "--config", "/opt/shop/g.py"],
+        11: ["/srv/venv/bin/python", "/srv/venv/bin/gunicorn", "hello:app"],
+        12: ["/opt/shop/current/venv/bin/python", "-m", "celery", "worker"],
+        # An argument that only mentions gunicorn further on is not gunicorn.
+        13: ["python3", "/root/cpu_split.py", "--", "wrk", "x", "gunicorn"]})
+    assert cpu_split.cpu_ticks_by_name(proc) == {"gunicorn": 150, "python": 7, "python3": 5}
 
 
 def test_use_between_snapshots():
