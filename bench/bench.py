@@ -133,9 +133,13 @@ class Bench:
     def run_in(self, *argv, check=True):
         return self.docker("exec", self.container, *argv, check=check)
 
-    def playbook(self, playbook, *extra, profile=False):
+    def playbook(self, playbook, *extra, profile=False, container=None):
         """Run a playbook against the container; return seconds, changed count, task times."""
         env = dict(self.env)
+        if container:
+            env["PYWEB_DEMO_CONTAINER"] = container
+        if self.args.peer_roles:
+            env["ANSIBLE_ROLES_PATH"] = str(Path(self.args.peer_roles).resolve())
         if profile:
             env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
             env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "8"
@@ -173,16 +177,19 @@ class Bench:
         return result
 
     # -- steps --------------------------------------------------------------------------------
-    def start_container(self):
-        self.docker("rm", "-f", self.container, check=False)
-        log(f"starting {self.container} from {self.args.image}")
+    def start_container(self, name=None):
+        name = name or self.container
+        self.docker("rm", "-f", name, check=False)
+        log(f"starting {name} from {self.args.image}")
         self.docker(
-            "run", "-d", "--name", self.container, "--hostname", self.container,
+            "run", "-d", "--name", name, "--hostname", name,
             "--cap-add", "SYS_ADMIN", "--cgroupns=host",
             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
             self.args.image, "/lib/systemd/systemd",
         )
-        self.playbook("molecule/shared/prepare.yml")
+        self.playbook("molecule/shared/prepare.yml", container=name)
+        if name != self.container:
+            return
         log("installing wrk in the container")
         self.run_in("apt-get", "install", "-y", "-qq", "wrk")
         for script in ("slow_clients.py", "cpu_split.py"):
@@ -310,16 +317,49 @@ class Bench:
             "p99_ratio": round(loaded["p99_ms"] / calm["p99_ms"], 2),
         }
 
+    def converge(self, playbook, source_variable, name=None, profile=False):
+        """A fresh run, a no-op run and a run with new app code (nothing else changed), one after
+        another against a fresh container, without load."""
+        work = Path(tempfile.mkdtemp(prefix="pyweb-bench-"))
+        try:
+            app = work / "app"
+            shutil.copytree(SAMPLE_APP, app)
+            source = ("-e", f"{source_variable}={app}")
+            log(f"converge {playbook}: fresh run")
+            fresh = self.playbook(playbook, *source, profile=profile, container=name)
+            log(f"converge {playbook}: no-op run")
+            noop = self.playbook(playbook, *source, container=name)
+            with open(app / "flask_hello.py", "a") as handle:
+                handle.write("\n# new code, deployed without load\n")
+            log(f"converge {playbook}: new code")
+            code = self.playbook(playbook, *source, container=name)
+            # Each composition serves its page through nginx, whatever the runs took.
+            self.docker("exec", name or self.container, "curl", "-sSf", "--retry", "5",
+                        "--retry-connrefused", "--retry-delay", "1", "-o", "/dev/null",
+                        "http://127.0.0.1:81/")
+        finally:
+            shutil.rmtree(work)
+        return {"fresh": fresh, "noop": noop, "new_code": code}
+
+    def peer(self):
+        """The same three runs of bench/peer.yml (the geerlingguy roles) in a container of its own."""
+        name = f"{self.container}-peer"
+        self.start_container(name)
+        try:
+            return self.converge("bench/peer.yml", "peer_app_src", name=name)
+        finally:
+            self.docker("rm", "-f", name, check=False)
+
     def run(self):
         self.start_container()
         try:
             log("converge: the floor (one task)")
             floor = self.playbook("bench/floor.yml")
-            log("converge: fresh run")
-            fresh = self.playbook("playbooks/site.yml", profile=True)
-            log("converge: no-op run")
-            noop = self.playbook("playbooks/site.yml")
-            results = {"machine": self.machine(), "converge": {"floor": floor, "fresh": fresh, "noop": noop}}
+            results = {"converge": dict(floor=floor, **self.converge(
+                "playbooks/site.yml", "gunicorn_app_src", profile=True))}
+            results["machine"] = self.machine()
+            if self.args.peer_roles:
+                results["peer"] = compare_peer(results["converge"], self.peer())
             if self.args.converge_only:
                 return results
             self.install_seed()
@@ -330,6 +370,23 @@ class Bench:
         finally:
             if not self.args.keep:
                 self.docker("rm", "-f", self.container, check=False)
+
+
+# The goals against the peer composition, same image, same connection, same run: ours / theirs.
+PEER_GOALS = {"fresh": 0.5, "noop": 0.25}
+NEW_CODE_GOAL_SECONDS = 15
+
+
+def compare_peer(ours, theirs):
+    """The peer's three runs beside ours, and whether each goal is met."""
+    goals = {}
+    for run, goal in PEER_GOALS.items():
+        ratio = round(ours[run]["seconds"] / theirs[run]["seconds"], 2)
+        goals[f"{run}: ours / peer's"] = {"ratio": ratio, "goal": goal, "met": ratio <= goal}
+    seconds = ours["new_code"]["seconds"]
+    goals["new code, ours (s)"] = {"ratio": seconds, "goal": NEW_CODE_GOAL_SECONDS,
+                                   "met": seconds <= NEW_CODE_GOAL_SECONDS}
+    return {"runs": theirs, "goals": goals}
 
 
 def median_of(runs):
@@ -391,14 +448,28 @@ def table(results):
     c = results["converge"]
     lines.append(
         f"Converge: fresh run {c['fresh']['seconds']} s, no-op re-run {c['noop']['seconds']} s "
-        f"(changed={c['noop']['changed']}); a run of one task against the same container (the floor) "
-        f"{c['floor']['seconds']} s."
+        f"(changed={c['noop']['changed']}), new app code {c['new_code']['seconds']} s; a run of one "
+        f"task against the same container (the floor) {c['floor']['seconds']} s."
     )
     if c["fresh"]["slowest_tasks"]:
         lines.append("Slowest tasks of the fresh run: " + "; ".join(
             f"{t['task']} {t['seconds']:.1f} s" for t in c["fresh"]["slowest_tasks"][:5]
         ) + ".")
+    if "peer" in results:
+        lines += peer_lines(c, results["peer"])
     return "\n".join(lines)
+
+
+def peer_lines(ours, peer):
+    """Ours beside the peer composition (bench/peer.yml), run for run."""
+    lines = ["", "| run (same image, connection and run) | this collection s | geerlingguy roles s |",
+             "| --- | ---: | ---: |"]
+    for key, label in (("fresh", "fresh"), ("noop", "no-op"), ("new_code", "new app code")):
+        lines.append(f"| {label} | {ours[key]['seconds']} | {peer['runs'][key]['seconds']} |")
+    lines += ["", "| goal | figure | goal | met |", "| --- | ---: | ---: | --- |"]
+    for name, goal in peer["goals"].items():
+        lines.append(f"| {name} | {goal['ratio']} | ≤ {goal['goal']} | {'yes' if goal['met'] else 'no'} |")
+    return lines
 
 
 def throughput_lines(results):
@@ -482,6 +553,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="leave the container running")
     parser.add_argument("--hosts", default="1,4,10",
                         help="the many-hosts step's numbers of hosts (at most 10); 0 leaves it out")
+    parser.add_argument("--peer-roles", default=os.environ.get("PYWEB_PEER_ROLES"),
+                        help="a directory with geerlingguy.nginx, geerlingguy.pip and "
+                        "geerlingguy.supervisor: runs bench/peer.yml beside site.yml")
     parser.add_argument("--converge-only", action="store_true",
                         help="measure only the fresh and no-op runs (a few minutes instead of ten)")
     args = parser.parse_args()

@@ -94,24 +94,30 @@ class ManyHosts:
             forks = len(self.names)
             log("preparing them")
             self.playbook("molecule/shared/prepare.yml", forks=forks)
-            log(f"deploying site.yml to all {len(self.names)} (forks={forks})")
-            fresh = per_host(self.playbook("playbooks/site.yml", forks=forks), len(self.names))
+            # Every run names the same source, whose code changes only for the new-code runs.
             app = self.work / "app"
             shutil.copytree(SAMPLE_APP, app)
+            source = ("-e", f"gunicorn_app_src={app}")
+            log(f"deploying site.yml to all {len(self.names)} (forks={forks})")
+            fresh = per_host(self.playbook("playbooks/site.yml", *source, forks=forks), len(self.names))
             results = {"fresh_all": fresh, "sizes": {}}
             release = 1
-            for size in self.sizes:
+            # Largest first: each size's hosts are the first of the larger one's, so every host
+            # a no-op reaches has the code of the last run that reached it.
+            for size in reversed(self.sizes):
                 limit = self.names[:size]
-                for fork_count in sorted({5, size}):
+                # Ansible's default of 5 forks, and one per host (more forks than hosts do nothing).
+                for fork_count in sorted({min(5, size), size}):
                     key = f"{size} hosts, forks={fork_count}"
                     log(f"no-op: {key}")
-                    noop = per_host(self.playbook("playbooks/site.yml", forks=fork_count, limit=limit), size)
+                    noop = per_host(self.playbook("playbooks/site.yml", *source, forks=fork_count,
+                                                  limit=limit), size)
                     release += 1
                     with open(app / "flask_hello.py", "a") as handle:
                         handle.write(f"\n# release {release}\n")
                     log(f"new code: {key}")
-                    code = per_host(self.playbook("playbooks/site.yml", "-e", f"gunicorn_app_src={app}",
-                                                  forks=fork_count, limit=limit), size)
+                    code = per_host(self.playbook("playbooks/site.yml", *source, forks=fork_count,
+                                                  limit=limit), size)
                     if noop["changed"] or code["hosts_changed"] != size:
                         raise SystemExit(f"many-hosts: {key}: the no-op changed {noop['changed']} "
                                          f"tasks, the new code reached {code['hosts_changed']} hosts")

@@ -70,8 +70,8 @@ def test_a_converge_only_run_prints_its_converge_line():
     text = bench.table({"machine": machine, "converge": {
         "floor": dict(run, seconds=1.1), "fresh": dict(run, seconds=48.0, changed=27,
                                                        slowest_tasks=[{"task": "Build", "seconds": 6.5}]),
-        "noop": run}})
-    assert "fresh run 48.0 s, no-op re-run 12.3 s (changed=0)" in text
+        "noop": run, "new_code": dict(run, seconds=14.2, changed=9)}})
+    assert "fresh run 48.0 s, no-op re-run 12.3 s (changed=0), new app code 14.2 s" in text
     assert "(the floor) 1.1 s" in text and "Build 6.5 s" in text
     assert "req/s" not in text
 
@@ -103,3 +103,16 @@ def test_the_serving_goals_are_ratios_of_medians_of_alternating_rounds():
     # Direct costs 100 µs a request, ours 245 of which nginx 45: the caps to direct.
     assert results["nginx_collection"]["cpu_bound_ratio_to_direct"] == 0.41
     assert results["nginx_collection"]["nginx_cap_to_direct"] == 0.69
+
+
+def test_the_peer_goals_compare_the_same_runs():
+    ours = {"fresh": {"seconds": 30.0}, "noop": {"seconds": 5.0}, "new_code": {"seconds": 16.0}}
+    theirs = {"fresh": {"seconds": 55.0}, "noop": {"seconds": 20.0}, "new_code": {"seconds": 12.0}}
+    peer = bench.compare_peer(ours, theirs)
+    assert peer["goals"] == {
+        "fresh: ours / peer's": {"ratio": 0.55, "goal": 0.5, "met": False},
+        "noop: ours / peer's": {"ratio": 0.25, "goal": 0.25, "met": True},
+        "new code, ours (s)": {"ratio": 16.0, "goal": 15, "met": False},
+    }
+    text = "\n".join(bench.peer_lines(ours, peer))
+    assert "| no-op | 5.0 | 20.0 |" in text and "| fresh: ours / peer's | 0.55 | ≤ 0.5 | no |" in text
