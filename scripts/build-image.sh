@@ -38,7 +38,7 @@ fi
 
 root=$(mktemp -d "/var/tmp/pyweb-${suite}.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-log "debootstrap $suite from $mirror"
+log "debootstrap $suite from $mirror (about a minute)"
 debootstrap --variant=minbase \
   --include=python3,systemd,systemd-sysv,sudo,ca-certificates \
   "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -n 30 "$root.log" >&2; exit 1; }
@@ -50,4 +50,4 @@ tar -C "$root" -c . | docker import \
   --change 'CMD ["/lib/systemd/systemd"]' \
   --change 'ENV container=docker' \
   - "$tag" >/dev/null
-log "built $tag"
+log "built $tag in ${SECONDS} s"

@@ -26,8 +26,11 @@ if [ -z "$(docker ps -q --filter "name=^${name}$")" ]; then
 fi
 
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
+log "preparing the container (the host's CAs, apt's lists)"
 ansible-playbook -i inventory/demo.yml molecule/shared/prepare.yml
+log "prepared in ${SECONDS} s; now $playbook (about 40 s on a fresh container)"
 ansible-playbook -i inventory/demo.yml "$playbook"
+log "deployed; ${SECONDS} s since the demo started"
 
 url="http://127.0.0.1:${port}/"
 for _ in $(seq 1 30); do

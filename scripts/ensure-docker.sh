@@ -13,7 +13,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
     log "no Docker engine answers and dockerd is missing; install Docker (as root on Debian/Ubuntu this script does it)"
     exit 1
   fi
-  log "installing Debian's docker.io"
+  log "installing Debian's docker.io (about half a minute)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
 fi
