@@ -82,3 +82,20 @@ def test_programs_no_longer_wanted_go_as_absent():
     assert processes.programs_to_remove(["shop.worker", "shop.beat"], kept) == [{"name": "shop.beat", "state": "absent"}]
     assert processes.programs_to_remove(["shop", "shop.worker"]) == [
         {"name": "shop", "state": "absent"}, {"name": "shop.worker", "state": "absent"}]
+
+
+stack = load("plugins/filter/stack.py")
+
+
+def test_the_stacks_packages_are_those_of_the_roles_in_the_play():
+    names = ["pyweb.deploy.nginx", "pyweb.deploy.supervisor", "pyweb.deploy.gunicorn"]
+    assert stack.stack_packages(names) == ["logrotate", "python3-packaging", "python3-venv"]
+    # Short names, as a playbook inside the collection's own roles path lists them; other roles.
+    assert stack.stack_packages(["gunicorn", "geerlingguy.nginx", "nginx_extra"]) == [
+        "logrotate", "python3-packaging", "python3-venv"]
+    # supervisor's own package depends on supervisor_install_method: the supervisor role installs it.
+    assert stack.stack_packages(["pyweb.deploy.supervisor"]) == ["logrotate"]
+    # The nginx role installs nginx itself: the app nodes of cluster.yml include its rotation tasks
+    # and must not get nginx.
+    assert stack.stack_packages(["pyweb.deploy.nginx"]) == []
+    assert stack.stack_packages([]) == []

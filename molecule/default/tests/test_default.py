@@ -238,3 +238,14 @@ def test_killed_master_comes_back_within_15_seconds(host):
     else:
         raise AssertionError(f"not back within 15 s: {status!r} {answer!r}")
     assert master_pid(host) != before
+
+
+def test_nginx_took_what_the_other_roles_need_along_in_its_apt_transaction(host):
+    # The nginx role, first in site.yml, installed what the supervisor and gunicorn roles need
+    # whatever their settings; the gunicorn role installed nothing more.
+    entries = host.file("/var/log/apt/history.log").content_string.split("\n\n")
+    installed = [set(re.findall(r"(?:^Install: |\), )([a-z0-9.+-]+):", entry, re.M)) for entry in entries]
+    with_nginx = [names for names in installed if "nginx" in names]
+    assert len(with_nginx) == 1, with_nginx
+    assert {"logrotate", "python3-venv", "python3-packaging"} <= with_nginx[0], with_nginx
+    assert len([names for names in installed if "python3-venv" in names]) == 1, installed
