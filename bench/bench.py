@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-import many_hosts  # noqa: E402 (the bench's own module, beside it)
+import many_hosts  # noqa: E402 (the bench's own modules, beside it)
+from containers import changed_per_host, run_playbook, start_systemd_container  # noqa: E402
 SAMPLE_APP = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 
 # The seed recipe's gunicorn config (hello_gunicorn.py) as it wrote it, but on a port of its own
@@ -143,19 +144,12 @@ class Bench:
         if profile:
             env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
             env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "8"
-        started = time.monotonic()
-        proc = subprocess.run(
-            ["ansible-playbook", "-i", "inventory/demo.yml", playbook, *extra],
-            cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False,
-        )
-        seconds = time.monotonic() - started
-        if proc.returncode != 0:
-            print(proc.stdout[-4000:], file=sys.stderr)
-            raise SystemExit(f"bench: {playbook} failed")
-        changed = sum(int(n) for n in re.findall(r"\bchanged=(\d+)", proc.stdout))
+        seconds, output = run_playbook(["-i", "inventory/demo.yml", playbook, *extra], env,
+                                       f"bench: {playbook} failed")
+        changed = sum(changed_per_host(output))
         slowest = []
         if profile:
-            for name, secs in re.findall(r"^(.+?) -{3,} ([\d.]+)s$", proc.stdout, re.M):
+            for name, secs in re.findall(r"^(.+?) -{3,} ([\d.]+)s$", output, re.M):
                 slowest.append({"task": name.strip(), "seconds": float(secs)})
         return {"seconds": round(seconds, 1), "changed": changed, "slowest_tasks": slowest}
 
@@ -177,19 +171,15 @@ class Bench:
         return result
 
     # -- steps --------------------------------------------------------------------------------
-    def start_container(self, name=None):
-        name = name or self.container
-        self.docker("rm", "-f", name, check=False)
+    def start_container(self, name):
+        """A fresh test host of the bench's image, prepared as the scenarios prepare theirs."""
         log(f"starting {name} from {self.args.image}")
-        self.docker(
-            "run", "-d", "--name", name, "--hostname", name,
-            "--cap-add", "SYS_ADMIN", "--cgroupns=host",
-            "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-            self.args.image, "/lib/systemd/systemd",
-        )
+        start_systemd_container(name, self.args.image)
         self.playbook("molecule/shared/prepare.yml", container=name)
-        if name != self.container:
-            return
+
+    def start_bench_container(self):
+        """The bench's own host, with the load generator and the bench's helpers in it."""
+        self.start_container(self.container)
         log("installing wrk in the container")
         self.run_in("apt-get", "install", "-y", "-qq", "wrk")
         for script in ("slow_clients.py", "cpu_split.py"):
@@ -351,7 +341,7 @@ class Bench:
             self.docker("rm", "-f", name, check=False)
 
     def run(self):
-        self.start_container()
+        self.start_bench_container()
         try:
             log("converge: the floor (one task)")
             floor = self.playbook("bench/floor.yml")

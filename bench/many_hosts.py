@@ -11,16 +11,16 @@ default (5) and at the number of hosts. All containers are removed at the end.
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from containers import changed_per_host, run_playbook, start_systemd_container  # noqa: E402
 SAMPLE_APP = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
 PREFIX = "pyweb-many-"
 
@@ -59,18 +59,12 @@ class ManyHosts:
 
     def playbook(self, playbook, *extra, forks=5, limit=None):
         """Run a playbook; return its wall time, the controller CPU it took, and changed tasks."""
-        argv = ["ansible-playbook", "-i", str(self.inventory), f"--forks={forks}", playbook, *extra]
+        argv = ["-i", str(self.inventory), f"--forks={forks}", playbook, *extra]
         if limit:
             argv.append(f"--limit={','.join(limit)}")
         cpu_before = children_cpu()
-        started = time.monotonic()
-        proc = subprocess.run(argv, cwd=ROOT, env=self.env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, check=False)
-        seconds = time.monotonic() - started
-        if proc.returncode != 0:
-            print(proc.stdout[-4000:], file=sys.stderr)
-            raise SystemExit(f"many-hosts: {playbook} failed")
-        changed = [int(n) for n in re.findall(r"\bchanged=(\d+)", proc.stdout)]
+        seconds, output = run_playbook(argv, self.env, f"many-hosts: {playbook} failed")
+        changed = changed_per_host(output)
         return {"seconds": round(seconds, 1), "controller_cpu": round(children_cpu() - cpu_before, 1),
                 "changed": sum(changed), "hosts_changed": sum(1 for n in changed if n)}
 
@@ -78,11 +72,7 @@ class ManyHosts:
         self.remove()
         log(f"starting {len(self.names)} containers from {self.image}")
         for name in self.names:
-            subprocess.run(
-                ["docker", "run", "-d", "--name", name, "--hostname", name, "--cap-add", "SYS_ADMIN",
-                 "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run",
-                 "--tmpfs", "/run/lock", self.image, "/lib/systemd/systemd"],
-                check=True, stdout=subprocess.DEVNULL)
+            start_systemd_container(name, self.image)
 
     def remove(self):
         subprocess.run(["docker", "rm", "-f", *self.names], check=False,
