@@ -3,6 +3,9 @@ the bench), a role's defaults as Ansible reads them (every file of defaults/main
 values marked for templating."""
 
 import importlib.util
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,3 +49,12 @@ def trusted(value):
     if isinstance(value, dict):
         return {key: trusted(item) for key, item in value.items()}
     return value
+
+
+def run_module(module, args, tmp_path):
+    """Run a module file as Ansible runs it on a host, with args; its JSON answer."""
+    (tmp_path / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "playbooks" / "collections"))
+    run = subprocess.run([sys.executable, module.__file__, str(tmp_path / "args.json")],
+                         capture_output=True, text=True, timeout=60, check=False, env=env)
+    return json.loads(run.stdout)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from project import load
+from project import load, run_module
 
 state = load("plugins/modules/host_state.py")
 
@@ -119,30 +119,20 @@ def test_users_and_groups_are_read_from_the_system():
 
 
 def test_the_answers_come_back_under_the_names_asked(tmp_path):
-    import json
-    import subprocess
-    import sys
-
     (tmp_path / "shop.worker.conf").write_text("[program:shop.worker]\ncommand=rq worker\n")
     (tmp_path / "shop.conf").write_text("[program:shop]\n")
     (tmp_path / "site").write_text("server {\n    listen 81;\n}\n")
-    args = {"ANSIBLE_MODULE_ARGS": {
+    args = {
         "globs": {"programs": {"pattern": str(tmp_path / "shop*.conf")},
                   "workers": {"pattern": str(tmp_path / "*.conf"), "contains": "^command="}},
-        "grep": {"ports": {"pattern": str(tmp_path / "site"), "regex": r"^ *listen +([0-9]+)"}}}}
-    (tmp_path / "args.json").write_text(json.dumps(args))
-    run = subprocess.run([sys.executable, state.__file__, str(tmp_path / "args.json")],
-                         capture_output=True, text=True, timeout=60, check=False)
-    result = json.loads(run.stdout)
+        "grep": {"ports": {"pattern": str(tmp_path / "site"), "regex": r"^ *listen +([0-9]+)"}}}
+    result = run_module(state, args, tmp_path)
     assert result["globs"] == {"programs": [str(tmp_path / "shop.conf"), str(tmp_path / "shop.worker.conf")],
                                "workers": [str(tmp_path / "shop.worker.conf")]}
     assert result["grep"] == {"ports": ["81"]}
     # An entry without its pattern is refused, by its name.
-    args["ANSIBLE_MODULE_ARGS"]["grep"]["ports"] = {"regex": "listen"}
-    (tmp_path / "args.json").write_text(json.dumps(args))
-    run = subprocess.run([sys.executable, state.__file__, str(tmp_path / "args.json")],
-                         capture_output=True, text=True, timeout=60, check=False)
-    result = json.loads(run.stdout)
+    args["grep"]["ports"] = {"regex": "listen"}
+    result = run_module(state, args, tmp_path)
     assert result["failed"] and result["msg"].startswith("grep.ports must be a dict"), result
 
 

@@ -60,6 +60,15 @@ options:
     type: list
     elements: path
     default: []
+  fingerprint:
+    description:
+      - Compare the host with the record the M(pyweb.deploy.converged) module wrote at the end of a
+        role's last full run, given by C(name) (the record's), C(trees) (directories compared with
+        everything under them) and C(paths) (single paths). The packages and services the record
+        holds are compared with the answers for I(packages) and I(services), which should list
+        them.
+      - The answer says whether there is a record, its settings digest, and what differs.
+    type: dict
 author: pyweb.deploy maintainers (@pyweb)
 """
 
@@ -130,6 +139,11 @@ certificates:
     negative once it has).
   type: dict
   returned: always
+fingerprint:
+  description: With I(fingerprint), C(recorded) (whether there is a record), C(digest) (the settings
+    digest in the record) and C(changes) (what differs from it, in words; empty when nothing does).
+  type: dict
+  returned: when asked
 """
 
 import glob
@@ -139,24 +153,11 @@ import pwd
 import re
 import ssl
 import stat
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-
-
-def package_states(names, run=subprocess.run):
-    """{name: installed?} for the Debian packages, from one dpkg-query."""
-    if not names:
-        return {}
-    try:
-        answer = run(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\n", *names],
-                     capture_output=True, text=True, check=False)
-    except OSError:
-        return {name: False for name in names}
-    installed = {line.split()[0].split(":")[0] for line in answer.stdout.splitlines()
-                 if line.split()[-1:] == ["installed"]}
-    return {name: name in installed for name in names}
+from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint
+from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
 
 
 def path_state(path):
@@ -192,28 +193,6 @@ def grep_files(pattern, regex):
     """Every match of regex in the lines of the files matching pattern, files in sorted order."""
     wanted = re.compile(regex)
     return [match for path in _files(pattern) for line in _lines(path) for match in wanted.findall(line)]
-
-
-def service_states(names, run=subprocess.run):
-    """{name: {enabled, active}} from one `systemctl show`; neither when systemd cannot answer."""
-    states = {name: {"enabled": False, "active": False} for name in names}
-    if not names:
-        return states
-    units = {(name if "." in name else name + ".service"): name for name in names}
-    try:
-        answer = run(["systemctl", "show", "--property=Id,UnitFileState,ActiveState", *units],
-                     capture_output=True, text=True, check=False)
-    except OSError:
-        return states
-    if answer.returncode != 0:
-        return states
-    for block in answer.stdout.strip().split("\n\n"):
-        values = dict(line.partition("=")[::2] for line in block.splitlines())
-        name = units.get(values.get("Id", ""))
-        if name is not None:
-            states[name] = {"enabled": values.get("UnitFileState") == "enabled",
-                            "active": values.get("ActiveState") == "active"}
-    return states
 
 
 def user_state(name):
@@ -264,6 +243,19 @@ def certificate_state(path, now=time.time):
     return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
 
 
+def compare_with_record(module, spec, result):
+    """The fingerprint answer: the record of spec's name, and what differs from it on the host."""
+    try:
+        record = fingerprint.read_record(spec.get("name"))
+    except ValueError as error:
+        module.fail_json(msg="fingerprint.name: %s" % error)
+    if record is None:
+        return {"recorded": False, "digest": "", "changes": []}
+    files = fingerprint.files_state(spec.get("trees") or [], spec.get("paths") or [])
+    return {"recorded": True, "digest": record.get("digest", ""),
+            "changes": fingerprint.changes(record, files, result["packages"], result["services"])}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -276,6 +268,7 @@ def main():
             groups=dict(type="list", elements="str", default=[]),
             distribution=dict(type="bool", default=False),
             certificates=dict(type="list", elements="path", default=[]),
+            fingerprint=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -300,6 +293,8 @@ def main():
     )
     if params["distribution"]:
         result["distribution"] = os_release()
+    if params["fingerprint"] is not None:
+        result["fingerprint"] = compare_with_record(module, params["fingerprint"], result)
     module.exit_json(**result)
 
 

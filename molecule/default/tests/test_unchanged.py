@@ -1,0 +1,63 @@
+"""A run on a host that is as the nginx and supervisor roles' last full run left it, with the same
+settings, skips their tasks; a file changed by hand, a stopped service or a new setting makes the
+role run in full again, which puts the host right."""
+
+import json
+
+from conftest import run_playbook
+
+RECORDS = "/var/lib/pyweb-deploy/converged"
+NGINX_RECORD = f"{RECORDS}/nginx-flask_hello.json"
+WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/sites-available/flask_hello", "/etc/logrotate.d/pyweb-supervisor"]
+
+
+def recap(output):
+    return output[output.rindex("PLAY RECAP"):]
+
+
+def test_each_role_records_what_its_full_run_left(host):
+    for record in (NGINX_RECORD, f"{RECORDS}/supervisor.json"):
+        assert host.file(record).user == "root" and host.file(record).mode == 0o600, record
+    nginx = json.loads(host.file(NGINX_RECORD).content_string)
+    assert nginx["files"]["/etc/nginx/nginx.conf"].startswith("file 0640 0:0 ")
+    assert nginx["services"] == {"nginx": {"enabled": True, "active": True}}
+    assert nginx["packages"] == {"nginx": True} and len(nginx["digest"]) == 64
+
+
+def test_a_run_that_changes_nothing_skips_the_nginx_and_supervisor_tasks(host):
+    rc, out = run_playbook("site.yml")
+    assert rc == 0, out[-3000:]
+    assert "changed=0" in recap(out), recap(out)
+    assert "Render nginx.conf" not in out and "Render supervisord.conf" not in out
+    # The gunicorn role still looks at its release.
+    assert "Find what is installed and served" in out
+
+
+def test_files_changed_by_hand_and_a_stopped_nginx_are_put_right(host):
+    before = host.check_output("sha256sum " + " ".join(WATCHED))
+    host.check_output("echo '# by hand' >> /etc/nginx/nginx.conf")
+    host.check_output("echo '# by hand' >> /etc/logrotate.d/pyweb-supervisor")
+    host.check_output("rm /etc/nginx/sites-enabled/flask_hello")
+    host.check_output("systemctl stop nginx")
+    rc, out = run_playbook("site.yml", None, "-v")
+    assert rc == 0, out[-3000:]
+    # Each role says why it ran in full.
+    for reason in ("/etc/nginx/nginx.conf changed", "/etc/nginx/sites-enabled/flask_hello changed",
+                   "service nginx is not as recorded", "/etc/logrotate.d/pyweb-supervisor changed"):
+        assert reason in out, reason
+    assert host.check_output("sha256sum " + " ".join(WATCHED)) == before
+    assert host.file("/etc/nginx/sites-enabled/flask_hello").is_symlink
+    assert host.service("nginx").is_running
+    assert host.check_output("curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:81/") == "200"
+
+
+def test_a_new_setting_runs_the_role_in_full(host):
+    record = host.file(NGINX_RECORD).content_string
+    site = host.file("/etc/nginx/sites-available/flask_hello").content_string
+    rc, out = run_playbook("site.yml", {"nginx_client_max_body_size": "3m"}, "--check", "--diff", "-v")
+    assert rc == 0, out[-3000:]
+    assert "the settings or the collection changed" in out
+    assert "client_max_body_size 3m" in out and "changed=0" not in recap(out), recap(out)
+    # A check run records nothing and changes nothing.
+    assert host.file(NGINX_RECORD).content_string == record
+    assert host.file("/etc/nginx/sites-available/flask_hello").content_string == site

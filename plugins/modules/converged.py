@@ -1,0 +1,118 @@
+#!/usr/bin/python
+"""Records, at the end of a role's full run, what the role left on the host, for the next run to
+compare with (plugins/module_utils/fingerprint.py)."""
+
+DOCUMENTATION = r"""
+module: converged
+short_description: Record what a role's full run left on the host
+description:
+  - Writes the record named I(name) under C(/var/lib/pyweb-deploy/converged) (root's, mode 0600).
+    It holds the I(digest) of the role's settings, the state of every path under I(trees) and of
+    each of I(paths) (type, mode, owner, a hash of a file's content, a link's target), and whether
+    I(packages) are installed and I(services) enabled and running.
+  - M(pyweb.deploy.host_state) compares the host with it at the start of the next run (its
+    I(fingerprint) option); a role whose settings digest and host state match skips its tasks.
+  - Never reports a change, since the record is the collection's bookkeeping and not part of
+    what the host serves; a run that only refreshed it changed nothing a user would see.
+    I(written) says whether it was written. C(state=absent) removes it. Check mode writes nothing.
+options:
+  name:
+    description: The record's name (letters, digits and C(_.@-)).
+    type: str
+    required: true
+  state:
+    description: C(present) writes the record, C(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  digest:
+    description: The digest of the role's settings (the C(pyweb.deploy.settings_digest) lookup).
+    type: str
+    default: ""
+  trees:
+    description: Directories recorded with everything under them.
+    type: list
+    elements: path
+    default: []
+  paths:
+    description: Single paths recorded.
+    type: list
+    elements: path
+    default: []
+  packages:
+    description: Debian packages whose installed state is recorded.
+    type: list
+    elements: str
+    default: []
+  services:
+    description: systemd services whose enabled and running states are recorded.
+    type: list
+    elements: str
+    default: []
+author: pyweb.deploy maintainers (@pyweb)
+"""
+
+EXAMPLES = r"""
+- name: Record what the role left, for the next run to skip its tasks if nothing changed
+  pyweb.deploy.converged:
+    name: nginx-shop
+    digest: "{{ lookup('pyweb.deploy.settings_digest', 'nginx_', 'pyweb_') }}"
+    trees: [/etc/nginx]
+    packages: [nginx]
+    services: [nginx]
+"""
+
+RETURN = r"""
+entries:
+  description: How many paths the record holds (0 when none was written).
+  type: int
+  returned: always
+written:
+  description: Whether the record was written or removed (it differed from the one there).
+  type: bool
+  returned: always
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint
+from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            digest=dict(type="str", default="", no_log=False),
+            trees=dict(type="list", elements="path", default=[]),
+            paths=dict(type="list", elements="path", default=[]),
+            packages=dict(type="list", elements="str", default=[]),
+            services=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        fingerprint.record_path(params["name"])
+    except ValueError as error:
+        module.fail_json(msg="name: %s" % error)
+    if module.check_mode:
+        module.exit_json(changed=False, entries=0, written=False)
+    if params["state"] == "absent":
+        module.exit_json(changed=False, entries=0, written=fingerprint.forget_record(params["name"]))
+    files = fingerprint.files_state(params["trees"], params["paths"])
+    if files is None:
+        # Too large to compare cheaply: no record, so the next run does everything.
+        fingerprint.forget_record(params["name"])
+        module.exit_json(changed=False, entries=0, written=False,
+                         warnings=["%s: more than %d paths, not recorded; the role will run in full"
+                                   % (params["name"], fingerprint.MAX_ENTRIES)])
+    record = {"digest": params["digest"], "files": files,
+              "packages": package_states(params["packages"]),
+              "services": service_states(params["services"])}
+    module.exit_json(changed=False, entries=len(files),
+                     written=fingerprint.write_record(params["name"], record))
+
+
+if __name__ == "__main__":
+    main()
