@@ -153,3 +153,23 @@ def test_the_digest_refuses_an_option_it_does_not_know():
         assert "unknown option(s) extras" in str(error)
     else:
         raise AssertionError("accepted extras=")
+
+
+def test_a_program_that_does_not_run_is_a_reason():
+    host = {"fingerprint": {"recorded": True, "digest": "d1", "changes": []},
+            "programs": {"shop": "RUNNING", "shop.worker": "STOPPED"}}
+    assert reasons(host, "d1", ["shop"]) == []
+    assert reasons(host, "d1", ["shop", "shop.worker", "shop.beat"]) == [
+        "program shop.worker is STOPPED", "program shop.beat is UNKNOWN"]
+
+
+def test_paths_matching_a_pattern_count_as_the_trees_do(tmp_path):
+    (tmp_path / "shop.conf").write_text("[program:shop]\n")
+    pattern = str(tmp_path / "shop.*.conf")
+    record = {"files": fingerprint.files_state([], [str(tmp_path / "shop.conf")], patterns=[pattern])}
+    assert fingerprint.changes(record, fingerprint.files_state([], [str(tmp_path / "shop.conf")], patterns=[pattern]),
+                               {}, {}) == []
+    # A program file that appeared since, by hand or by another run, is a change.
+    (tmp_path / "shop.worker.conf").write_text("[program:shop.worker]\n")
+    now = fingerprint.files_state([], [str(tmp_path / "shop.conf")], patterns=[pattern])
+    assert fingerprint.changes(record, now, {}, {}) == ["%s changed" % (tmp_path / "shop.worker.conf")]

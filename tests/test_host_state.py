@@ -150,3 +150,24 @@ def test_a_certificate_gives_its_names_and_the_days_it_has_left(tmp_path):
     garbage.write_text("not a certificate\n")
     assert state.certificate_state(str(garbage)) == {"exists": True, "names": [], "days_left": -1}
     assert state.certificate_state(str(tmp_path / "missing.pem")) == {"exists": False}
+
+
+def test_program_states_come_from_one_supervisorctl_status():
+    calls = []
+
+    def run(argv, **kwargs):
+        calls.append(argv)
+        return subprocess.CompletedProcess(argv, 3, stdout=(
+            "shop                             RUNNING   pid 42, uptime 0:01:00\n"
+            "shop.worker:shop.worker-0        RUNNING   pid 43, uptime 0:01:00\n"
+            "shop.worker:shop.worker-1        FATAL     Exited too quickly\n"), stderr="")
+
+    assert state.program_states(["shop", "shop.worker", "shop.beat"], run=run) == {
+        "shop": "RUNNING", "shop.worker": "FATAL", "shop.beat": "UNKNOWN"}
+    assert calls == [["supervisorctl", "status"]]
+    assert state.program_states([], run=run) == {} and len(calls) == 1
+
+    def missing(argv, **kwargs):
+        raise FileNotFoundError(argv[0])
+
+    assert state.program_states(["shop"], run=missing) == {"shop": "UNKNOWN"}

@@ -8,6 +8,7 @@ writes it at the end of a full run; the host_state module compares the host with
 of the next, so that a role whose settings and host are as the record says can skip its tasks.
 """
 
+import glob
 import hashlib
 import json
 import os
@@ -48,10 +49,14 @@ def entry(path):
     return "file %s %s" % (head, content.hexdigest())
 
 
-def files_state(trees, paths, limit=MAX_ENTRIES):
-    """{path: entry} for each tree's root and everything under it (links are not followed), and for
-    each single path; None when there are more than limit entries."""
+def files_state(trees, paths, limit=MAX_ENTRIES, patterns=()):
+    """{path: entry} for each tree's root and everything under it (links are not followed), for
+    each single path and for each path matching one of the shell patterns; None when there are
+    more than limit entries."""
     state = {}
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            state[path] = entry(path)
     for root in trees:
         state[root] = entry(root)
         if not state[root].startswith("dir"):

@@ -39,6 +39,12 @@ options:
     type: list
     elements: path
     default: []
+  globs:
+    description: Shell patterns; every path matching one is recorded (one that appears later counts
+      as a change).
+    type: list
+    elements: str
+    default: []
   packages:
     description: Debian packages whose installed state is recorded.
     type: list
@@ -86,6 +92,7 @@ def main():
             digest=dict(type="str", default="", no_log=False),
             trees=dict(type="list", elements="path", default=[]),
             paths=dict(type="list", elements="path", default=[]),
+            globs=dict(type="list", elements="str", default=[]),
             packages=dict(type="list", elements="str", default=[]),
             services=dict(type="list", elements="str", default=[]),
         ),
@@ -100,7 +107,7 @@ def main():
         module.exit_json(changed=False, entries=0, written=False)
     if params["state"] == "absent":
         module.exit_json(changed=False, entries=0, written=fingerprint.forget_record(params["name"]))
-    files = fingerprint.files_state(params["trees"], params["paths"])
+    files = fingerprint.files_state(params["trees"], params["paths"], patterns=params["globs"])
     if files is None:
         # Too large to compare cheaply: no record, so the next run does everything.
         fingerprint.forget_record(params["name"])

@@ -60,11 +60,16 @@ options:
     type: list
     elements: path
     default: []
+  programs:
+    description: supervisor programs to ask the state of, in one C(supervisorctl status).
+    type: list
+    elements: str
+    default: []
   fingerprint:
     description:
       - Compare the host with the record the M(pyweb.deploy.converged) module wrote at the end of a
         role's last full run, given by C(name) (the record's), C(trees) (directories compared with
-        everything under them) and C(paths) (single paths). The packages and services the record
+        everything under them), C(paths) (single paths) and C(globs) (shell patterns of paths). The packages and services the record
         holds are compared with the answers for I(packages) and I(services), which should list
         them.
       - The answer says whether there is a record, its settings digest, and what differs.
@@ -139,6 +144,11 @@ certificates:
     negative once it has).
   type: dict
   returned: always
+programs:
+  description: For each program asked, its state as supervisor says it (C(RUNNING), C(STOPPED), ...;
+    the worst of its processes), or C(UNKNOWN) when supervisor does not know it or cannot answer.
+  type: dict
+  returned: always
 fingerprint:
   description: With I(fingerprint), C(recorded) (whether there is a record), C(digest) (the settings
     digest in the record) and C(changes) (what differs from it, in words; empty when nothing does).
@@ -153,11 +163,13 @@ import pwd
 import re
 import ssl
 import stat
+import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import supervisor_states
 
 
 def path_state(path):
@@ -243,6 +255,18 @@ def certificate_state(path, now=time.time):
     return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
 
 
+def program_states(names, run=subprocess.run):
+    """{name: state} of the supervisor programs, from one `supervisorctl status`."""
+    if not names:
+        return {}
+    try:
+        answer = run(["supervisorctl", "status"], capture_output=True, text=True, check=False)
+        states = supervisor_states(answer.stdout.splitlines())
+    except OSError:
+        states = {}
+    return {name: states.get(name, "UNKNOWN") for name in names}
+
+
 def compare_with_record(module, spec, result):
     """The fingerprint answer: the record of spec's name, and what differs from it on the host."""
     try:
@@ -251,7 +275,8 @@ def compare_with_record(module, spec, result):
         module.fail_json(msg="fingerprint.name: %s" % error)
     if record is None:
         return {"recorded": False, "digest": "", "changes": []}
-    files = fingerprint.files_state(spec.get("trees") or [], spec.get("paths") or [])
+    files = fingerprint.files_state(spec.get("trees") or [], spec.get("paths") or [],
+                                    patterns=spec.get("globs") or [])
     return {"recorded": True, "digest": record.get("digest", ""),
             "changes": fingerprint.changes(record, files, result["packages"], result["services"])}
 
@@ -268,6 +293,7 @@ def main():
             groups=dict(type="list", elements="str", default=[]),
             distribution=dict(type="bool", default=False),
             certificates=dict(type="list", elements="path", default=[]),
+            programs=dict(type="list", elements="str", default=[]),
             fingerprint=dict(type="dict"),
         ),
         supports_check_mode=True,
@@ -290,6 +316,7 @@ def main():
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},
         certificates={path: certificate_state(path) for path in params["certificates"]},
+        programs=program_states(params["programs"]),
     )
     if params["distribution"]:
         result["distribution"] = os_release()

@@ -1,6 +1,6 @@
-"""A run on a host that is as the nginx and supervisor roles' last full run left it, with the same
-settings, skips their tasks; a file changed by hand, a stopped service or a new setting makes the
-role run in full again, which puts the host right."""
+"""A run on a host that is as the roles' last full run left it, with the same settings and the same
+app, skips their tasks; a file changed by hand, a stopped service or program or a new setting makes
+the role run in full again, which puts the host right."""
 
 import json
 
@@ -8,7 +8,8 @@ from conftest import run_playbook
 
 RECORDS = "/var/lib/pyweb-deploy/converged"
 NGINX_RECORD = f"{RECORDS}/nginx-flask_hello.json"
-WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/sites-available/flask_hello", "/etc/logrotate.d/pyweb-supervisor"]
+WATCHED = ["/etc/nginx/nginx.conf", "/etc/nginx/sites-available/flask_hello", "/etc/logrotate.d/pyweb-supervisor",
+           "/opt/flask_hello/gunicorn.conf.py", "/opt/flask_hello/bin/run"]
 
 
 def recap(output):
@@ -16,7 +17,7 @@ def recap(output):
 
 
 def test_each_role_records_what_its_full_run_left(host):
-    for record in (NGINX_RECORD, f"{RECORDS}/supervisor.json"):
+    for record in (NGINX_RECORD, f"{RECORDS}/supervisor.json", f"{RECORDS}/gunicorn-flask_hello.json"):
         assert host.file(record).user == "root" and host.file(record).mode == 0o600, record
     nginx = json.loads(host.file(NGINX_RECORD).content_string)
     assert nginx["files"]["/etc/nginx/nginx.conf"].startswith("file 0640 0:0 ")
@@ -24,30 +25,48 @@ def test_each_role_records_what_its_full_run_left(host):
     assert nginx["packages"] == {"nginx": True} and len(nginx["digest"]) == 64
 
 
-def test_a_run_that_changes_nothing_skips_the_nginx_and_supervisor_tasks(host):
+def test_a_run_that_changes_nothing_skips_the_roles_tasks(host):
     rc, out = run_playbook("site.yml")
     assert rc == 0, out[-3000:]
     assert "changed=0" in recap(out), recap(out)
-    assert "Render nginx.conf" not in out and "Render supervisord.conf" not in out
-    # The gunicorn role still looks at its release.
-    assert "Find what is installed and served" in out
+    for task in ("Render nginx.conf", "Render supervisord.conf", "Render the gunicorn config",
+                 "Put the programs' files"):
+        assert task not in out, task
+    # Each role still looked at the host, and the lock was given back.
+    for task in ("Learn the host's release", "Find out how supervisor is installed",
+                 "Find what is installed and served", "Give the app's deploy lock back"):
+        assert task in out, task
 
 
 def test_files_changed_by_hand_and_a_stopped_nginx_are_put_right(host):
     before = host.check_output("sha256sum " + " ".join(WATCHED))
     host.check_output("echo '# by hand' >> /etc/nginx/nginx.conf")
     host.check_output("echo '# by hand' >> /etc/logrotate.d/pyweb-supervisor")
+    host.check_output("echo '# by hand' >> /opt/flask_hello/gunicorn.conf.py")
+    host.check_output("chmod 0700 /opt/flask_hello/bin/run")
     host.check_output("rm /etc/nginx/sites-enabled/flask_hello")
     host.check_output("systemctl stop nginx")
     rc, out = run_playbook("site.yml", None, "-v")
     assert rc == 0, out[-3000:]
     # Each role says why it ran in full.
     for reason in ("/etc/nginx/nginx.conf changed", "/etc/nginx/sites-enabled/flask_hello changed",
-                   "service nginx is not as recorded", "/etc/logrotate.d/pyweb-supervisor changed"):
+                   "service nginx is not as recorded", "/etc/logrotate.d/pyweb-supervisor changed",
+                   "/opt/flask_hello/gunicorn.conf.py changed",
+                   "/opt/flask_hello/bin/run changed"):
         assert reason in out, reason
     assert host.check_output("sha256sum " + " ".join(WATCHED)) == before
     assert host.file("/etc/nginx/sites-enabled/flask_hello").is_symlink
     assert host.service("nginx").is_running
+    assert host.file("/opt/flask_hello/bin/run").mode == 0o755
+    assert host.check_output("curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:81/") == "200"
+
+
+def test_a_stopped_app_is_started_again(host):
+    host.check_output("supervisorctl stop flask_hello")
+    rc, out = run_playbook("site.yml", None, "-v")
+    assert rc == 0, out[-3000:]
+    assert "program flask_hello is STOPPED" in out
+    assert "RUNNING" in host.check_output("supervisorctl status flask_hello")
     assert host.check_output("curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:81/") == "200"
 
 
