@@ -39,20 +39,15 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
+from ansible_collections.pyweb.deploy.plugins.module_utils.code_tree import file_entries
 
 
 def tree_digest(roots):
-    """A digest of the names and contents of every file under the roots, in a stable order."""
-    digest = hashlib.sha256()
-    for root in roots:
-        for directory, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                path = os.path.join(directory, name)
-                digest.update(os.path.relpath(path, root).encode() + b"\0")
-                with open(path, "rb") as handle:
-                    digest.update(hashlib.sha256(handle.read()).digest())
-    return digest.hexdigest()
+    """A digest of the names, modes and contents of every file under the roots (as the app's code
+    is fingerprinted), wherever the roots are: a checkout and an installed collection agree."""
+    files = [(os.path.relpath(entry["path"], root), entry["mode"], entry["checksum"])
+             for root in roots for entry in file_entries(root, exclude=("__pycache__",))]
+    return hashlib.sha256(json.dumps(files).encode()).hexdigest()
 
 
 def settings_digest(values, extra, code):
