@@ -1,4 +1,4 @@
-"""The deploy lock (plugins/modules/deploy_lock.py on the host, plugins/action/deploy_lock.py on the
+"""The deploy lock (plugins/module_utils/deploy_lock.py on the host, plugins/action/deploy_lock.py on the
 controller): one run holds an app's lock; another is refused until the lock is given back, its run is
 known to have ended, it outlived the timeout, or the user forces it."""
 import json
@@ -9,7 +9,7 @@ import sys
 
 from project import load
 
-module = load("plugins/modules/deploy_lock.py")
+module = load("plugins/module_utils/deploy_lock.py")
 action = load("plugins/action/deploy_lock.py")
 
 FIRST = {"token": "ci:100:5", "controller": "ci@ci", "pid": 100, "remote_user": "deploy"}

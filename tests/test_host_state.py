@@ -1,5 +1,6 @@
 """The read-only module a role asks about the host with (plugins/modules/host_state.py), on a real
 directory tree and a real dpkg answer's format."""
+import os
 import subprocess
 import time
 
@@ -171,3 +172,48 @@ def test_program_states_come_from_one_supervisorctl_status():
         raise FileNotFoundError(argv[0])
 
     assert state.program_states(["shop"], run=missing) == {"shop": "UNKNOWN"}
+
+
+def test_program_states_ask_supervisords_socket_first():
+    class Socket:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def states(self):
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+
+    def run(argv, **kwargs):
+        return subprocess.CompletedProcess(argv, 0, stdout="shop  STOPPED  Not started\n", stderr="")
+
+    answered = Socket({"shop": "RUNNING", "shop.worker": "FATAL"})
+    assert state.program_states(["shop", "shop.worker"], run=run, rpc=answered) == {
+        "shop": "RUNNING", "shop.worker": "FATAL"}
+    # A socket that does not answer: supervisorctl is asked.
+    assert state.program_states(["shop"], run=run, rpc=Socket(ConnectionRefusedError())) == {"shop": "STOPPED"}
+
+
+def test_the_look_takes_the_deploy_lock_first_and_looks_only_once_it_holds_it(tmp_path):
+    name = "pyweb-test-%d" % os.getpid()
+    lock = "/run/lock/pyweb-deploy/%s.json" % name
+    mine = {"token": "ci:100:5", "controller": "ci@ci", "pid": 100}
+    theirs = {"token": "laptop:200:7", "controller": "ann@laptop", "pid": 200}
+    look = {"paths": [str(tmp_path)]}
+    try:
+        # Check mode takes nothing and still looks.
+        answer = run_module(state, dict(look, lock={"name": name, "run": mine}, _ansible_check_mode=True), tmp_path)
+        assert answer["lock"] == {"taken": False, "holder": None} and answer["paths"][str(tmp_path)]["isdir"]
+        assert not os.path.exists(lock)
+        answer = run_module(state, dict(look, lock={"name": name, "run": mine}), tmp_path)
+        assert answer["lock"]["taken"] and answer["lock"]["holder"]["token"] == mine["token"]
+        assert answer["paths"][str(tmp_path)]["isdir"]
+        # Another run is told who holds it, and nothing is looked at.
+        answer = run_module(state, dict(look, lock={"name": name, "run": theirs}), tmp_path)
+        assert answer["lock"]["taken"] is False and answer["lock"]["holder"]["token"] == mine["token"]
+        assert "paths" not in answer
+        answer = run_module(state, dict(look, lock={"name": "../etc", "run": mine}), tmp_path)
+        assert answer["failed"] and "lock.name must be a file name" in answer["msg"]
+    finally:
+        if os.path.exists(lock):
+            os.unlink(lock)

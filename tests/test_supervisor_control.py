@@ -11,6 +11,7 @@ import time
 import pytest
 
 from project import load
+from ansible_collections.pyweb.deploy.plugins.module_utils import supervisor as supervisor_utils
 
 control = load("plugins/modules/supervisor_control.py")
 
@@ -76,13 +77,20 @@ class Module:
         raise Failed(result["msg"])
 
 
-@pytest.fixture
-def supervisor(tmp_path):
+def supervisorctl(config):
+    return [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(config)]
+
+
+# Every test runs twice: asking supervisorctl alone, and asking supervisord's socket first as the
+# module does on a host.
+@pytest.fixture(params=["supervisorctl", "socket"])
+def supervisor(tmp_path, request):
     config = tmp_path / "supervisord.conf"
     config.write_text(CONFIG.format(python=sys.executable))
     (tmp_path / "master.py").write_text(MASTER)
     subprocess.run([sys.executable, "-m", "supervisor.supervisord", "-c", str(config)], check=True)
-    sup = control.Supervisor(Module(), [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(config)])
+    rpc = supervisor_utils.Rpc(str(tmp_path / "supervisor.sock")) if request.param == "socket" else None
+    sup = control.Supervisor(Module(), supervisorctl(config), rpc=rpc)
     try:
         deadline = time.monotonic() + 30
         while sup.states().get("app") != "RUNNING" or sup.states().get("worker") != "RUNNING":
@@ -231,3 +239,43 @@ def test_a_program_that_wrote_its_ready_mark_counts_as_running_before_its_starts
     # Supervisor itself still counts it as starting (startsecs=60).
     assert supervisor.states(["marked"])["marked"] == "STARTING"
     assert mark.read_text().strip() == supervisor.ctl("pid", "marked")[1]
+
+
+def test_the_socket_answers_status_pid_and_signal_without_supervisorctl(supervisor, tmp_path):
+    socket_only = control.Supervisor(Module(), ["/nonexistent/supervisorctl"],
+                                     rpc=supervisor_utils.Rpc(str(tmp_path / "supervisor.sock")))
+    assert socket_only.states() == supervisor_utils.supervisor_states(supervisor.ctl("status")[1].splitlines())
+    assert socket_only.states(["worker:*"]) == {"worker": "RUNNING"}
+    master = socket_only.pid("app")
+    assert master > 0 and str(master) == supervisor.ctl("pid", "app")[1]
+    assert socket_only.pid("idle") == 0
+    before, since = workers_of(supervisor), time.time()
+    assert control.reload(socket_only, params(), check=False)[2] == "reloaded"
+    assert "workers started after" in control.wait_workers(socket_only, params(since=since))
+    assert workers_of(supervisor) != before
+
+
+def test_a_socket_that_does_not_answer_leaves_the_question_to_supervisorctl(supervisor, tmp_path):
+    gone = control.Supervisor(Module(), supervisorctl(tmp_path / "supervisord.conf"),
+                              rpc=supervisor_utils.Rpc(str(tmp_path / "no-such.sock")))
+    assert gone.states()["app"] == "RUNNING"
+    assert str(gone.pid("app")) == supervisor.ctl("pid", "app")[1]
+    # A name supervisord does not know: supervisorctl says so, and the reload fails with its answer.
+    supervisor.ctl("stop", "app")
+    assert gone.signal("HUP", "app")[1] == supervisor.ctl("signal", "HUP", "app")[1]
+
+
+def test_the_socket_is_the_one_supervisorctl_would_use(tmp_path):
+    config = tmp_path / "supervisord.conf"
+    config.write_text("[supervisorctl]\nserverurl = unix:///run/supervisor/supervisor.sock ; the roles'\n")
+    assert supervisor_utils.socket_path(config, earlier=()) == "/run/supervisor/supervisor.sock"
+    # supervisorctl would read another config first: it is asked instead.
+    earlier = tmp_path / "etc-supervisord.conf"
+    earlier.write_text("[supervisorctl]\n")
+    assert supervisor_utils.socket_path(config, earlier=(str(earlier),)) is None
+    for text in ("[supervisorctl]\nserverurl=http://127.0.0.1:9001\n",
+                 "[supervisorctl]\nserverurl=unix:///run/s.sock\nusername=admin\n",
+                 "[supervisord]\n", "not a config"):
+        config.write_text(text)
+        assert supervisor_utils.socket_path(config, earlier=()) is None, text
+    assert supervisor_utils.socket_path(tmp_path / "none.conf", earlier=()) is None

@@ -63,40 +63,54 @@ def describe(holder, now=None):
         time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)), ago)
 
 
+def run_holding(action, task_vars, lock, module_name, module_args):
+    """Run module_name with module_args(lock arguments with this run) on the host, where the module
+    takes or gives back the lock that lock (the deploy_lock options) names and answers in its
+    `lock` result (the deploy_lock module answers at its top level). A lock of a run of this
+    controller that ended is taken over in a second call. Returns the module's answer, with the
+    warning of a lock taken over or held by another run, and raises the failure of a lock another
+    live run holds when lock's fail_if_held is true."""
+    run = dict(this_run(), remote_user=action._play_context.remote_user or "")
+    lock = dict(lock, run=run)
+    check = action._task.check_mode
+
+    def call(ended=""):
+        answer = action._execute_module(module_name=module_name, task_vars=task_vars,
+                                        module_args=module_args(dict(lock, ended=ended) if ended else lock))
+        return answer, (answer if module_name == "pyweb.deploy.deploy_lock" else answer.get("lock") or {})
+
+    answer, held = call()
+    if answer.get("failed") or lock.get("state", "present") == "absent":
+        return answer
+    holder = held.get("holder") or {}
+    if not held.get("taken") and has_ended(holder) and not check:
+        answer, held = call(ended=holder["token"])
+        holder = held.get("holder") or {}
+    if held.get("took_over"):
+        answer.setdefault("warnings", []).append(
+            "Took over the deploy lock of %s on this host from %s, a run that %s." % (
+                lock["name"], describe(held["took_over"]),
+                "ended without giving it back" if has_ended(held["took_over"])
+                else "held it longer than the timeout, or pyweb_deploy_lock_break said so"))
+    if check and holder and holder.get("token") != run["token"]:
+        answer.setdefault("warnings", []).append(
+            "%s on this host is being deployed by %s." % (lock["name"], describe(holder)))
+    elif not held.get("taken") and not check:
+        answer["msg"] = (
+            "%s on %s is being deployed by another run: %s. This run stopped before changing anything. A "
+            "run that died leaves its lock: it is taken over %d s after it was last renewed "
+            "(pyweb_deploy_lock_timeout), or at once with pyweb_deploy_lock_break=true." % (
+                lock["name"], task_vars.get("inventory_hostname", "this host"), describe(holder),
+                lock.get("timeout", 1800)))
+        if lock.get("fail_if_held", True):
+            raise AnsibleActionFail(answer["msg"])
+    return answer
+
+
 class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        run = dict(this_run(), remote_user=self._play_context.remote_user or "")
-        module_args = dict(args, run=run)
-        answer = self._execute_module(module_name="pyweb.deploy.deploy_lock", module_args=module_args,
-                                      task_vars=task_vars)
-        if answer.get("failed") or args["state"] == "absent":
-            result.update(answer)
-            return result
-        holder = answer.get("holder") or {}
-        if not answer.get("taken") and has_ended(holder) and not self._task.check_mode:
-            answer = self._execute_module(module_name="pyweb.deploy.deploy_lock",
-                                          module_args=dict(module_args, ended=holder["token"]), task_vars=task_vars)
-            holder = answer.get("holder") or {}
-        result.update(answer)
-        if answer.get("took_over"):
-            result.setdefault("warnings", []).append(
-                "Took over the deploy lock of %s on this host from %s, a run that %s." % (
-                    args["name"], describe(answer["took_over"]),
-                    "ended without giving it back" if has_ended(answer["took_over"])
-                    else "held it longer than the timeout, or pyweb_deploy_lock_break said so"))
-        if self._task.check_mode and holder and holder.get("token") != run["token"]:
-            result.setdefault("warnings", []).append(
-                "%s on this host is being deployed by %s." % (args["name"], describe(holder)))
-        elif not answer.get("taken") and not self._task.check_mode:
-            result["msg"] = (
-                "%s on %s is being deployed by another run: %s. This run stopped before changing anything. A "
-                "run that died leaves its lock: it is taken over %d s after it was last renewed "
-                "(pyweb_deploy_lock_timeout), or at once with pyweb_deploy_lock_break=true." % (
-                    args["name"], task_vars.get("inventory_hostname", "this host"), describe(holder),
-                    args["timeout"]))
-            if args["fail_if_held"]:
-                raise AnsibleActionFail(result["msg"])
+        result.update(run_holding(self, task_vars, args, "pyweb.deploy.deploy_lock", lambda lock: lock))
         return result

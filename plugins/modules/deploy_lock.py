@@ -79,75 +79,8 @@ taken:
   type: bool
 """
 
-import json
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-
-LOCK_DIR = "/run/lock/pyweb-deploy"
-
-
-def read(path):
-    """The lock at path, or None when there is none (or one cut short, which is no lock)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def write_new(path, holder):
-    """Create the lock for holder; False when a lock is there already."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(holder, handle)
-    return True
-
-
-def replace(path, holder):
-    """Put holder's lock in place of the one there, in one rename."""
-    temporary = "%s.%d" % (path, os.getpid())
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(holder, handle)
-    os.chmod(temporary, 0o600)
-    os.rename(temporary, path)
-
-
-def take(path, run, timeout, force, ended, now):
-    """Take the lock at path for run (a dict with its token). ended is the token of a run known to
-    have ended. Returns (taken, holder, took_over)."""
-    holder = dict(run, since=now, renewed=now)
-    if write_new(path, holder):
-        return True, holder, None
-    current = read(path)
-    if current is None:
-        replace(path, holder)
-        return True, holder, None
-    if current.get("token") == run["token"]:
-        replace(path, dict(current, renewed=now))
-        return True, dict(current, renewed=now), None
-    stale = now - float(current.get("renewed", 0)) > timeout
-    if force or stale or current.get("token") == ended:
-        replace(path, holder)
-        # Two runs taking over at once: the last rename wins, and the other learns it here.
-        mine = read(path) or {}
-        if mine.get("token") != run["token"]:
-            return False, mine, None
-        return True, holder, current
-    return False, current, None
-
-
-def give_back(path, run):
-    """Remove the lock at path when run holds it. Returns (removed, holder)."""
-    current = read(path)
-    if current is None or current.get("token") != run["token"]:
-        return False, current
-    os.unlink(path)
-    return True, current
+from ansible_collections.pyweb.deploy.plugins.module_utils.deploy_lock import hold
 
 
 def main():
@@ -164,22 +97,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    if "/" in params["name"] or params["name"] in ("", ".", ".."):
-        module.fail_json(msg="deploy_lock name must be a file name; got %s" % json.dumps(params["name"]))
-    path = os.path.join(LOCK_DIR, params["name"] + ".json")
-    run = params["run"]
-    if params["state"] == "absent":
-        if module.check_mode:
-            module.exit_json(changed=False, holder=read(path))
-        removed, holder = give_back(path, run)
-        module.exit_json(changed=False, released=removed, holder=holder)
-    if module.check_mode:
-        module.exit_json(changed=False, taken=False, holder=read(path))
-    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
-    taken, holder, took_over = take(path, run, params["timeout"], params["force"], params["ended"], time.time())
+    try:
+        answer = hold(module.params, module.check_mode)
+    except ValueError as error:
+        module.fail_json(msg="deploy_lock name %s" % error)
     # A lock is no change of the host: the next run finds the host as this one left it.
-    module.exit_json(changed=False, taken=taken, holder=holder, took_over=took_over)
+    module.exit_json(changed=False, **answer)
 
 
 if __name__ == "__main__":

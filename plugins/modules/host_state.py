@@ -61,7 +61,8 @@ options:
     elements: path
     default: []
   programs:
-    description: supervisor programs to ask the state of, in one C(supervisorctl status).
+    description: supervisor programs to ask the state of, over supervisord's socket (in one
+      C(supervisorctl status) where supervisorctl would read another config than the roles').
     type: list
     elements: str
     default: []
@@ -73,6 +74,15 @@ options:
         holds are compared with the answers for I(packages) and I(services), which should list
         them.
       - The answer says whether there is a record, its settings digest, and what differs.
+    type: dict
+  lock:
+    description:
+      - First take the app's deploy lock of this name for the run, as M(pyweb.deploy.deploy_lock)
+        does (C(name), C(timeout), C(force)); the host is looked at only once the run holds it,
+        and a lock another run holds fails the task with who holds it. The answer's C(lock) is
+        the deploy_lock module's.
+      - The action of the same name sets the run; check mode takes no lock and warns of another
+        run's.
     type: dict
 author: pyweb.deploy maintainers (@pyweb)
 """
@@ -154,6 +164,11 @@ fingerprint:
     digest in the record) and C(changes) (what differs from it, in words; empty when nothing does).
   type: dict
   returned: when asked
+lock:
+  description: With I(lock), C(taken) and C(holder) (this run's lock, or in check mode whoever holds
+    it), and C(took_over) (the lock of another run this run took over).
+  type: dict
+  returned: when asked
 """
 
 import glob
@@ -167,9 +182,9 @@ import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint
+from ansible_collections.pyweb.deploy.plugins.module_utils import deploy_lock, fingerprint
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import supervisor_states
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import RPC_ERRORS, connect, supervisor_states
 
 
 def path_state(path):
@@ -255,15 +270,21 @@ def certificate_state(path, now=time.time):
     return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
 
 
-def program_states(names, run=subprocess.run):
-    """{name: state} of the supervisor programs, from one `supervisorctl status`."""
+def program_states(names, run=subprocess.run, rpc=None):
+    """{name: state} of the supervisor programs, from supervisord's socket (rpc) or, where it does
+    not answer, one `supervisorctl status`."""
     if not names:
         return {}
     try:
-        answer = run(["supervisorctl", "status"], capture_output=True, text=True, check=False)
-        states = supervisor_states(answer.stdout.splitlines())
-    except OSError:
-        states = {}
+        states = rpc.states() if rpc else None
+    except RPC_ERRORS:
+        states = None
+    if states is None:
+        try:
+            answer = run(["supervisorctl", "status"], capture_output=True, text=True, check=False)
+            states = supervisor_states(answer.stdout.splitlines())
+        except OSError:
+            states = {}
     return {name: states.get(name, "UNKNOWN") for name in names}
 
 
@@ -295,6 +316,8 @@ def main():
             certificates=dict(type="list", elements="path", default=[]),
             programs=dict(type="list", elements="str", default=[]),
             fingerprint=dict(type="dict"),
+            # name, timeout and force as given, and the run and ended as the action sets them.
+            lock=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -306,6 +329,15 @@ def main():
                 module.fail_json(msg="%s.%s must be a dict of %s with pattern%s; got %r"
                                  % (option, name, ", ".join(sorted(keys)),
                                     " and regex" if option == "grep" else "", entry))
+    held = None
+    if params["lock"] is not None:
+        try:
+            held = deploy_lock.hold(dict(params["lock"], state="present"), module.check_mode)
+        except (ValueError, KeyError) as error:
+            module.fail_json(msg="lock.name %s" % error)
+        if not held["taken"] and not module.check_mode:
+            # Another run holds it: the action says who, and nothing is looked at.
+            module.exit_json(changed=False, lock=held)
     result = dict(
         changed=False,
         packages=package_states(params["packages"]),
@@ -316,12 +348,14 @@ def main():
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},
         certificates={path: certificate_state(path) for path in params["certificates"]},
-        programs=program_states(params["programs"]),
+        programs=program_states(params["programs"], rpc=connect() if params["programs"] else None),
     )
     if params["distribution"]:
         result["distribution"] = os_release()
     if params["fingerprint"] is not None:
         result["fingerprint"] = compare_with_record(module, params["fingerprint"], result)
+    if held is not None:
+        result["lock"] = held
     module.exit_json(**result)
 
 

@@ -118,23 +118,13 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyweb.deploy.plugins.module_utils.statuses import status_range
+from ansible_collections.pyweb.deploy.plugins.module_utils.unix_http import UnixHTTPConnection
 
 
 USER_AGENT = "pyweb.deploy health check"
 # What of an answer's body a message shows: enough for a traceback's last line or a login page's title.
 BODY_LINES = 5
 BODY_CHARS = 400
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self._path)
 
 
 class _NamedTLSConnection(http.client.HTTPSConnection):
@@ -168,7 +158,7 @@ def probe(url, unix_socket=None, headers=None, server_name=None, timeout=10):
     parts = urlsplit(url)
     path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
     if unix_socket:
-        connection = _UnixConnection(unix_socket, timeout)
+        connection = UnixHTTPConnection(unix_socket, timeout)
     elif parts.scheme == "https":
         name = server_name or headers.get("Host") or parts.hostname
         connection = _NamedTLSConnection(parts.hostname, parts.port or 443, name, timeout)

@@ -116,7 +116,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import supervisor_states
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import RPC_ERRORS, connect, supervisor_states
 
 
 def worker_ages(master, proc="/proc"):
@@ -141,11 +141,14 @@ def worker_ages(master, proc="/proc"):
 
 
 class Supervisor:
-    """supervisorctl, as `command` (a config file can follow it in tests)."""
+    """supervisorctl, as `command` (a config file can follow it in tests), and supervisord's socket
+    (rpc, a module_utils.supervisor.Rpc, or None) for the status, pid and signal questions; where the
+    socket does not answer, supervisorctl is asked, and says what failed."""
 
-    def __init__(self, module, command=("supervisorctl",)):
+    def __init__(self, module, command=("supervisorctl",), rpc=None):
         self.module = module
         self.command = list(command)
+        self.rpc = rpc
 
     def ctl(self, *args):
         try:
@@ -156,8 +159,33 @@ class Supervisor:
         return rc, (out + err).strip()
 
     def states(self, targets=()):
+        if self.rpc:
+            try:
+                return self.rpc.states(targets)
+            except RPC_ERRORS:
+                pass
         dummy, out = self.ctl("status", *targets)
         return supervisor_states(out.splitlines())
+
+    def pid(self, name):
+        """The pid of the process name, 0 when it runs none."""
+        if self.rpc:
+            try:
+                return self.rpc.pid(name)
+            except RPC_ERRORS:
+                pass
+        dummy, out = self.ctl("pid", name)
+        return int(out) if out.isdigit() else 0
+
+    def signal(self, signal_name, name):
+        """(rc, output) of sending the signal to the process name."""
+        if self.rpc:
+            try:
+                if self.rpc.signal(name, signal_name):
+                    return 0, f"{name}: signalled"
+            except RPC_ERRORS:
+                pass
+        return self.ctl("signal", signal_name, name)
 
     def fail_on_error(self, rc, out, what):
         # supervisorctl exits 0 on some errors, and says ERROR in its answer.
@@ -185,7 +213,7 @@ def reload(sup, params, check):
         rc, out = sup.ctl("restart", name)
         sup.fail_on_error(rc, out, "restart " + name)
         return True, states, "restarted", out
-    rc, out = sup.ctl("signal", "HUP", name)
+    rc, out = sup.signal("HUP", name)
     sup.fail_on_error(rc, out, "signal HUP " + name)
     return True, states, "reloaded", out
 
@@ -196,8 +224,7 @@ def wait_workers(sup, params, check=False):
         return "nothing was reloaded in check mode"
     deadline = time.monotonic() + params["timeout"]
     while True:
-        dummy, out = sup.ctl("pid", name)
-        master = int(out) if out.isdigit() else 0
+        master = sup.pid(name)
         if master > 0:
             started = [time.time() - age for age in worker_ages(master)]
             # /proc counts in clock ticks: a worker started in the same tick as `since` counts.
@@ -224,8 +251,8 @@ def mark_ready(sup, states, ready):
                 mark = handle.read().strip()
         except OSError:
             continue
-        dummy, pid = sup.ctl("pid", name)
-        if pid.isdigit() and int(pid) > 0 and mark == pid:
+        pid = sup.pid(name)
+        if pid > 0 and mark == str(pid):
             states[name] = "RUNNING"
     return states
 
@@ -284,7 +311,7 @@ def main():
         supports_check_mode=True,
     )
     params, check = module.params, module.check_mode
-    sup = Supervisor(module)
+    sup = Supervisor(module, rpc=connect())
     action, targets = params["action"], params["targets"]
     changed, done, output, states = False, "", "", {}
 

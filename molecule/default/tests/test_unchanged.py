@@ -33,8 +33,8 @@ def test_a_run_that_changes_nothing_skips_the_roles_tasks(host):
                  "Put the programs' files"):
         assert task not in out, task
     # Each role still looked at the host, and the lock was given back.
-    for task in ("Learn the host's release", "Find out how supervisor is installed",
-                 "Find what is installed and served", "Give the app's deploy lock back"):
+    for task in ("learn the host's release", "Find out how supervisor is installed",
+                 "find what is installed and served", "Give the app's deploy lock back"):
         assert task in out, task
 
 
