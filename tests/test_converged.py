@@ -112,10 +112,10 @@ def test_a_role_runs_in_full_without_a_record_with_new_settings_or_with_changes(
     assert reasons(changed, "d1") == ["/etc/nginx/nginx.conf changed"]
 
 
-def digest(variables, extra=None, role_path=None):
+def digest(variables, extra=None, role_path=None, exclude=()):
     variables = trusted(dict(variables, role_path=role_path or str(ROOT / "roles" / "nginx")))
     lookup = digest_lookup.LookupModule(loader=DataLoader(), templar=Templar(loader=DataLoader(), variables=variables))
-    return lookup.run(["nginx_", "pyweb_"], variables=variables, extra=extra)[0]
+    return lookup.run(["nginx_", "pyweb_"], variables=variables, extra=extra, exclude=list(exclude))[0]
 
 
 def test_the_digest_follows_the_settings_as_the_role_sees_them():
@@ -130,6 +130,14 @@ def test_the_digest_follows_the_settings_as_the_role_sees_them():
     # A setting that cannot be templated (it names what is undefined) counts by its text.
     broken = dict(settings, nginx_tls_certificate="{{ undefined_here }}")
     assert digest(broken) == digest(broken) != first
+
+
+def test_a_variable_left_out_of_the_digest_does_not_change_it():
+    settings = {"nginx_site_name": "shop", "nginx_app_src": "/builds/1/shop"}
+    first = digest(settings, exclude=["nginx_app_src"])
+    assert digest(dict(settings, nginx_app_src="/builds/2/shop"), exclude=["nginx_app_src"]) == first
+    assert digest(dict(settings, nginx_site_name="blog"), exclude=["nginx_app_src"]) != first
+    assert digest(dict(settings, nginx_app_src="/builds/2/shop")) != digest(settings)
 
 
 def test_the_digest_follows_the_roles_files_and_the_plugins(tmp_path):

@@ -17,6 +17,12 @@ options:
     description: More data the role's run depends on (rendered templates, facts of this run).
     type: raw
     default: null
+  exclude:
+    description: Variables left out although their names start with a prefix, such as where the
+      app's code is on the controller, when what they lead to counts another way.
+    type: list
+    elements: str
+    default: []
 author: pyweb.deploy maintainers (@pyweb)
 """
 
@@ -58,16 +64,17 @@ def settings_digest(values, extra, code):
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        unknown = sorted(set(kwargs) - {"extra"})
+        unknown = sorted(set(kwargs) - {"extra", "exclude"})
         if unknown:
-            raise AnsibleError("settings_digest: unknown option(s) %s; it takes extra" % ", ".join(unknown))
+            raise AnsibleError("settings_digest: unknown option(s) %s; it takes extra and exclude" % ", ".join(unknown))
+        excluded = set(kwargs.get("exclude") or ())
         prefixes = tuple(str(term) for term in terms)
         if not prefixes:
             raise AnsibleError("settings_digest: give at least one variable name prefix")
         variables = variables or {}
         values = {}
         for name in sorted(variables):
-            if not name.startswith(prefixes):
+            if not name.startswith(prefixes) or name in excluded:
                 continue
             try:
                 values[name] = self._templar.template(variables[name])

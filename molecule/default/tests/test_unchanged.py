@@ -3,8 +3,11 @@ app, skips their tasks; a file changed by hand, a stopped service or program or 
 the role run in full again, which puts the host right."""
 
 import json
+import re
+import shutil
 
-from conftest import run_playbook
+from conftest import ROOT, run_playbook
+from pyweb_testing import HELLO
 
 RECORDS = "/var/lib/pyweb-deploy/converged"
 NGINX_RECORD = f"{RECORDS}/nginx-flask_hello.json"
@@ -68,6 +71,34 @@ def test_a_stopped_app_is_started_again(host):
     assert "program flask_hello is STOPPED" in out
     assert "RUNNING" in host.check_output("supervisorctl status flask_hello")
     assert host.check_output("curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1:81/") == "200"
+
+
+def test_a_new_release_alone_leaves_the_apps_files_and_programs_be(host, tmp_path):
+    source = ROOT / "roles" / "gunicorn" / "files" / "flask_hello"
+    code = tmp_path / "v2"
+    shutil.copytree(source, code)
+    (code / "flask_hello.py").write_text((source / "flask_hello.py").read_text().replace("Hello World", "Hello v2"))
+    page = "curl -sS --max-time 5 http://127.0.0.1:81/"
+    # A new release and a file changed by hand: the run is a full one, and puts the file right.
+    host.check_output("chmod 0700 /opt/flask_hello/bin/run")
+    rc, out = run_playbook("site.yml", {"gunicorn_app_src": str(code)}, "-v")
+    assert rc == 0, out[-3000:]
+    assert "a new release, " in out and "/opt/flask_hello/bin/run changed" in out
+    assert "Create the app's directories" in out
+    assert host.file("/opt/flask_hello/bin/run").mode == 0o755
+    assert "Hello v2" in host.check_output(page)
+    master = host.check_output("supervisorctl pid flask_hello")
+    # The first code again (from where the scenario deploys it), nothing else changed: the release is
+    # switched and reloaded, and the app's account, files and programs are left as they are.
+    rc, out = run_playbook("site.yml", None, "-v")
+    assert rc == 0, out[-3000:]
+    assert re.search(r'Say why the role deploys\] \*+ ok: \[[^]]+\] => \{ "msg": \[ "a new release, [^"]+" \] \}', out), \
+        out[out.find("Say why the role deploys"):][:600]
+    for task in ("Create the app's directories", "Write the app's environment", "Put the programs' files"):
+        assert task not in out, task
+    assert "Point current at the new release" in out
+    assert host.check_output(page) == HELLO
+    assert host.check_output("supervisorctl pid flask_hello") == master
 
 
 def test_a_new_setting_runs_the_role_in_full(host):
