@@ -194,6 +194,22 @@ def test_program_states_ask_supervisords_socket_first():
     assert state.program_states(["shop"], run=run, rpc=Socket(ConnectionRefusedError())) == {"shop": "STOPPED"}
 
 
+def test_a_starting_program_that_wrote_its_ready_mark_counts_as_running(tmp_path):
+    def run(argv, **kwargs):
+        answers = {"status": "shop  STARTING\nshop.worker  STARTING\n", "pid": "4242\n"}
+        return subprocess.CompletedProcess(argv, 0, stdout=answers[argv[1]], stderr="")
+
+    mark = tmp_path / "gunicorn.ready"
+    ready = {"shop": str(mark)}
+    # No mark yet, or one an earlier process left: still starting.
+    assert state.program_states(["shop"], run=run, ready=ready) == {"shop": "STARTING"}
+    mark.write_text("17\n")
+    assert state.program_states(["shop"], run=run, ready=ready) == {"shop": "STARTING"}
+    mark.write_text("4242\n")
+    assert state.program_states(["shop", "shop.worker"], run=run, ready=ready) == {
+        "shop": "RUNNING", "shop.worker": "STARTING"}
+
+
 def test_the_look_takes_the_deploy_lock_first_and_looks_only_once_it_holds_it(tmp_path):
     name = "pyweb-test-%d" % os.getpid()
     lock = "/run/lock/pyweb-deploy/%s.json" % name

@@ -44,6 +44,23 @@ def worst_states(pairs):
     return states
 
 
+def mark_ready(states, ready, pid_of):
+    """Count as RUNNING each STARTING program whose ready file (ready: name -> path) holds the pid
+    supervisor has for it (pid_of(name)): it is serving before supervisor's startsecs are over."""
+    for name, path in ready.items():
+        if states.get(name) != "STARTING":
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                mark = handle.read().strip()
+        except OSError:
+            continue
+        pid = pid_of(name)
+        if pid > 0 and mark == str(pid):
+            states[name] = "RUNNING"
+    return states
+
+
 def socket_path(config=CONFIG, earlier=EARLIER_CONFIGS):
     """The unix socket supervisorctl talks to, from its config's [supervisorctl] serverurl; None
     where it would read another config, log in, or talk HTTP: supervisorctl is asked then."""

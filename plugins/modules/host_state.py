@@ -66,6 +66,12 @@ options:
     type: list
     elements: str
     default: []
+  ready:
+    description: For programs of I(programs) that say when they serve, the file each writes its pid
+      to then (name -> path), as the supervisor role's C(ready_file). Such a program still
+      C(STARTING) for supervisor counts as C(RUNNING) once its file holds its pid.
+    type: dict
+    default: {}
   fingerprint:
     description:
       - Compare the host with the record the M(pyweb.deploy.converged) module wrote at the end of a
@@ -184,7 +190,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyweb.deploy.plugins.module_utils import deploy_lock, fingerprint
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import RPC_ERRORS, connect, supervisor_states
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import (
+    RPC_ERRORS, connect, mark_ready, supervisor_states)
 
 
 def path_state(path):
@@ -270,9 +277,10 @@ def certificate_state(path, now=time.time):
     return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
 
 
-def program_states(names, run=subprocess.run, rpc=None):
+def program_states(names, run=subprocess.run, rpc=None, ready=None):
     """{name: state} of the supervisor programs, from supervisord's socket (rpc) or, where it does
-    not answer, one `supervisorctl status`."""
+    not answer, one `supervisorctl status`; a STARTING program whose ready file (ready: name ->
+    path) holds its pid counts as RUNNING."""
     if not names:
         return {}
     try:
@@ -285,6 +293,20 @@ def program_states(names, run=subprocess.run, rpc=None):
             states = supervisor_states(answer.stdout.splitlines())
         except OSError:
             states = {}
+
+    def pid_of(name):
+        if rpc:
+            try:
+                return rpc.pid(name)
+            except RPC_ERRORS:
+                pass
+        try:
+            answer = run(["supervisorctl", "pid", name], capture_output=True, text=True, check=False)
+        except OSError:
+            return 0
+        return int(answer.stdout.strip()) if answer.stdout.strip().isdigit() else 0
+
+    states = mark_ready(states, ready or {}, pid_of)
     return {name: states.get(name, "UNKNOWN") for name in names}
 
 
@@ -315,6 +337,7 @@ def main():
             distribution=dict(type="bool", default=False),
             certificates=dict(type="list", elements="path", default=[]),
             programs=dict(type="list", elements="str", default=[]),
+            ready=dict(type="dict", default={}),
             fingerprint=dict(type="dict"),
             # name, timeout and force as given, and the run and ended as the action sets them.
             lock=dict(type="dict"),
@@ -348,7 +371,8 @@ def main():
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},
         certificates={path: certificate_state(path) for path in params["certificates"]},
-        programs=program_states(params["programs"], rpc=connect() if params["programs"] else None),
+        programs=program_states(params["programs"], rpc=connect() if params["programs"] else None,
+                                ready=params["ready"]),
     )
     if params["distribution"]:
         result["distribution"] = os_release()

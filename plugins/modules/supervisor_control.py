@@ -116,7 +116,8 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import RPC_ERRORS, connect, supervisor_states
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import (
+    RPC_ERRORS, connect, mark_ready, supervisor_states)
 
 
 def worker_ages(master, proc="/proc"):
@@ -240,28 +241,11 @@ def wait_workers(sup, params, check=False):
 NOT_YET = re.compile(r"No such file or directory|refused connection|SHUTDOWN_STATE")
 
 
-def mark_ready(sup, states, ready):
-    """Count as RUNNING each STARTING program whose ready file (ready: name -> path) holds the pid
-    supervisor has for it."""
-    for name, path in ready.items():
-        if states.get(name) != "STARTING":
-            continue
-        try:
-            with open(path) as handle:
-                mark = handle.read().strip()
-        except OSError:
-            continue
-        pid = sup.pid(name)
-        if pid > 0 and mark == str(pid):
-            states[name] = "RUNNING"
-    return states
-
-
 def status(sup, targets=(), settle=False, timeout=30, ready=None):
     """Each program's state; with settle, once none is STARTING or BACKOFF (or at the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
-        states = mark_ready(sup, sup.states(targets), ready or {})
+        states = mark_ready(sup.states(targets), ready or {}, sup.pid)
         if not settle or time.monotonic() >= deadline or not {"STARTING", "BACKOFF"} & set(states.values()):
             return states
         time.sleep(0.5)
