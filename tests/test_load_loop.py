@@ -95,7 +95,9 @@ def test_bodies_are_counted_when_asked(server, tmp_path):
 
 def test_the_longest_gap_between_answers_and_the_rate_are_measured(server, tmp_path):
     quick = run_loop(server, tmp_path, "ok", 30, "--rate=50")
-    assert quick["longest_gap"] < 0.5, quick
+    # Requests 20 ms apart: a gap of a second at most, well below the stall below, even with the
+    # CPU taken by the scenarios that CI runs beside the unit tests (0.6 s seen there).
+    assert quick["longest_gap"] < 1.0, quick
     assert quick["asked_rate"] == 50 and 10 <= quick["rate"] <= 55, quick
     # One thread, one answer held 1.5 s: the loop saw the site stall that long.
     stalled = run_loop(server, tmp_path, "stall", 30, "--threads=1")

@@ -63,13 +63,13 @@ def describe(holder, now=None):
         time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)), ago)
 
 
-def run_holding(action, task_vars, lock, module_name, module_args):
+def run_holding(action, task_vars, lock, module_name, module_args, answer_key=None):
     """Run module_name with module_args(lock arguments with this run) on the host, where the module
-    takes or gives back the lock that lock (the deploy_lock options) names and answers in its
-    `lock` result (the deploy_lock module answers at its top level). A lock of a run of this
-    controller that ended is taken over in a second call. Returns the module's answer, with the
-    warning of a lock taken over or held by another run, and raises the failure of a lock another
-    live run holds when lock's fail_if_held is true."""
+    takes or gives back the lock that lock (the deploy_lock options) names and answers about it
+    in its result's answer_key (at the top level when None, as the deploy_lock module does). A lock
+    of a run of this controller that ended is taken over in a second call. Returns the module's
+    answer, with the warning of a lock taken over or held by another run, and raises the failure of
+    a lock another live run holds when lock's fail_if_held is true."""
     run = dict(this_run(), remote_user=action._play_context.remote_user or "")
     lock = dict(lock, run=run)
     check = action._task.check_mode
@@ -77,7 +77,7 @@ def run_holding(action, task_vars, lock, module_name, module_args):
     def call(ended=""):
         answer = action._execute_module(module_name=module_name, task_vars=task_vars,
                                         module_args=module_args(dict(lock, ended=ended) if ended else lock))
-        return answer, (answer if module_name == "pyweb.deploy.deploy_lock" else answer.get("lock") or {})
+        return answer, (answer if answer_key is None else answer.get(answer_key) or {})
 
     answer, held = call()
     if answer.get("failed") or lock.get("state", "present") == "absent":

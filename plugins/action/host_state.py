@@ -31,5 +31,5 @@ class ActionModule(ActionBase):
         if checked.error_messages:
             raise AnsibleActionFail("lock: %s" % "; ".join(checked.error_messages))
         result.update(run_holding(self, task_vars, checked.validated_parameters, "pyweb.deploy.host_state",
-                                  lambda held: dict(args, lock=held)))
+                                  lambda held: dict(args, lock=held), answer_key="lock"))
         return result

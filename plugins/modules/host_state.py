@@ -354,9 +354,11 @@ def main():
                                     " and regex" if option == "grep" else "", entry))
     held = None
     if params["lock"] is not None:
+        if not {"name", "run"} <= set(params["lock"]):
+            module.fail_json(msg="lock needs a name, and the run that the action of the same name sets")
         try:
             held = deploy_lock.hold(dict(params["lock"], state="present"), module.check_mode)
-        except (ValueError, KeyError) as error:
+        except ValueError as error:
             module.fail_json(msg="lock.name %s" % error)
         if not held["taken"] and not module.check_mode:
             # Another run holds it: the action says who, and nothing is looked at.
