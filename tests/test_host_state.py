@@ -7,6 +7,7 @@ import time
 import pytest
 
 from project import load, run_module
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import Supervisor
 
 state = load("plugins/modules/host_state.py")
 
@@ -153,6 +154,22 @@ def test_a_certificate_gives_its_names_and_the_days_it_has_left(tmp_path):
     assert state.certificate_state(str(tmp_path / "missing.pem")) == {"exists": False}
 
 
+class Ran:
+    """What Supervisor uses of AnsibleModule, running commands with run (argv -> CompletedProcess)."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def run_command(self, argv, handle_exceptions=True):
+        done = self.run(argv)
+        return done.returncode, done.stdout, done.stderr
+
+
+def asked(run, rpc=None):
+    """A Supervisor as the module makes one, with supervisorctl's answers from run."""
+    return Supervisor(Ran(run), rpc=rpc)
+
+
 def test_program_states_come_from_one_supervisorctl_status():
     calls = []
 
@@ -163,15 +180,15 @@ def test_program_states_come_from_one_supervisorctl_status():
             "shop.worker:shop.worker-0        RUNNING   pid 43, uptime 0:01:00\n"
             "shop.worker:shop.worker-1        FATAL     Exited too quickly\n"), stderr="")
 
-    assert state.program_states(["shop", "shop.worker", "shop.beat"], run=run) == {
+    assert state.program_states(["shop", "shop.worker", "shop.beat"], asked(run)) == {
         "shop": "RUNNING", "shop.worker": "FATAL", "shop.beat": "UNKNOWN"}
     assert calls == [["supervisorctl", "status"]]
-    assert state.program_states([], run=run) == {} and len(calls) == 1
+    assert state.program_states([], asked(run)) == {} and len(calls) == 1
 
     def missing(argv, **kwargs):
         raise FileNotFoundError(argv[0])
 
-    assert state.program_states(["shop"], run=missing) == {"shop": "UNKNOWN"}
+    assert state.program_states(["shop"], asked(missing)) == {"shop": "UNKNOWN"}
 
 
 def test_program_states_ask_supervisords_socket_first():
@@ -179,7 +196,7 @@ def test_program_states_ask_supervisords_socket_first():
         def __init__(self, answer):
             self.answer = answer
 
-        def states(self):
+        def states(self, targets=()):
             if isinstance(self.answer, Exception):
                 raise self.answer
             return self.answer
@@ -188,10 +205,10 @@ def test_program_states_ask_supervisords_socket_first():
         return subprocess.CompletedProcess(argv, 0, stdout="shop  STOPPED  Not started\n", stderr="")
 
     answered = Socket({"shop": "RUNNING", "shop.worker": "FATAL"})
-    assert state.program_states(["shop", "shop.worker"], run=run, rpc=answered) == {
+    assert state.program_states(["shop", "shop.worker"], asked(run, answered)) == {
         "shop": "RUNNING", "shop.worker": "FATAL"}
     # A socket that does not answer: supervisorctl is asked.
-    assert state.program_states(["shop"], run=run, rpc=Socket(ConnectionRefusedError())) == {"shop": "STOPPED"}
+    assert state.program_states(["shop"], asked(run, Socket(ConnectionRefusedError()))) == {"shop": "STOPPED"}
 
 
 def test_a_starting_program_that_wrote_its_ready_mark_counts_as_running(tmp_path):
@@ -202,11 +219,11 @@ def test_a_starting_program_that_wrote_its_ready_mark_counts_as_running(tmp_path
     mark = tmp_path / "gunicorn.ready"
     ready = {"shop": str(mark)}
     # No mark yet, or one an earlier process left: still starting.
-    assert state.program_states(["shop"], run=run, ready=ready) == {"shop": "STARTING"}
+    assert state.program_states(["shop"], asked(run), ready=ready) == {"shop": "STARTING"}
     mark.write_text("17\n")
-    assert state.program_states(["shop"], run=run, ready=ready) == {"shop": "STARTING"}
+    assert state.program_states(["shop"], asked(run), ready=ready) == {"shop": "STARTING"}
     mark.write_text("4242\n")
-    assert state.program_states(["shop", "shop.worker"], run=run, ready=ready) == {
+    assert state.program_states(["shop", "shop.worker"], asked(run), ready=ready) == {
         "shop": "RUNNING", "shop.worker": "STARTING"}
 
 

@@ -1,5 +1,5 @@
-"""Reading supervisor's answers, and asking supervisord over its socket: shared by the
-supervisor_control and host_state modules and the filters."""
+"""Asking supervisord, over its socket or through supervisorctl, and reading its answers: shared by
+the supervisor_control and host_state modules and the filters."""
 
 import configparser
 import http.client
@@ -110,6 +110,59 @@ class Rpc:
     def signal(self, name, signal_name):
         """Send the signal to the process name, as `supervisorctl signal`."""
         return bool(self.server.supervisor.signalProcess(name, signal_name))
+
+
+class Supervisor:
+    """supervisorctl, as `command` (a config file can follow it in tests), and supervisord's socket
+    (rpc, a module_utils.supervisor.Rpc, or None) for the status, pid and signal questions; where the
+    socket does not answer, supervisorctl is asked, and says what failed."""
+
+    def __init__(self, module, command=("supervisorctl",), rpc=None):
+        self.module = module
+        self.command = list(command)
+        self.rpc = rpc
+
+    def ctl(self, *args):
+        try:
+            rc, out, err = self.module.run_command(self.command + list(args), handle_exceptions=False)
+        except OSError as error:
+            # No supervisor on the host (yet, or any more): nothing runs under it.
+            return 127, str(error)
+        return rc, (out + err).strip()
+
+    def states(self, targets=()):
+        if self.rpc:
+            try:
+                return self.rpc.states(targets)
+            except RPC_ERRORS:
+                pass
+        dummy, out = self.ctl("status", *targets)
+        return supervisor_states(out.splitlines())
+
+    def pid(self, name):
+        """The pid of the process name, 0 when it runs none."""
+        if self.rpc:
+            try:
+                return self.rpc.pid(name)
+            except RPC_ERRORS:
+                pass
+        dummy, out = self.ctl("pid", name)
+        return int(out) if out.isdigit() else 0
+
+    def signal(self, signal_name, name):
+        """(rc, output) of sending the signal to the process name."""
+        if self.rpc:
+            try:
+                if self.rpc.signal(name, signal_name):
+                    return 0, f"{name}: signalled"
+            except RPC_ERRORS:
+                pass
+        return self.ctl("signal", signal_name, name)
+
+    def fail_on_error(self, rc, out, what):
+        # supervisorctl exits 0 on some errors, and says ERROR in its answer.
+        if rc != 0 or "ERROR" in out:
+            self.module.fail_json(msg=f"supervisorctl {what} failed: {out}", output=out)
 
 
 def connect(config=CONFIG, earlier=EARLIER_CONFIGS):

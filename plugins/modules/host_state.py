@@ -184,14 +184,12 @@ import pwd
 import re
 import ssl
 import stat
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyweb.deploy.plugins.module_utils import deploy_lock, fingerprint
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
-from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import (
-    RPC_ERRORS, connect, mark_ready, supervisor_states)
+from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import Supervisor, connect, mark_ready
 
 
 def path_state(path):
@@ -277,36 +275,13 @@ def certificate_state(path, now=time.time):
     return {"exists": True, "names": names, "days_left": int((expires - now()) // 86400)}
 
 
-def program_states(names, run=subprocess.run, rpc=None, ready=None):
-    """{name: state} of the supervisor programs, from supervisord's socket (rpc) or, where it does
-    not answer, one `supervisorctl status`; a STARTING program whose ready file (ready: name ->
-    path) holds its pid counts as RUNNING."""
+def program_states(names, sup, ready=None):
+    """{name: state} of the supervisor programs, as sup (a module_utils.supervisor.Supervisor) says
+    them; a STARTING program whose ready file (ready: name -> path) holds its pid counts as
+    RUNNING."""
     if not names:
         return {}
-    try:
-        states = rpc.states() if rpc else None
-    except RPC_ERRORS:
-        states = None
-    if states is None:
-        try:
-            answer = run(["supervisorctl", "status"], capture_output=True, text=True, check=False)
-            states = supervisor_states(answer.stdout.splitlines())
-        except OSError:
-            states = {}
-
-    def pid_of(name):
-        if rpc:
-            try:
-                return rpc.pid(name)
-            except RPC_ERRORS:
-                pass
-        try:
-            answer = run(["supervisorctl", "pid", name], capture_output=True, text=True, check=False)
-        except OSError:
-            return 0
-        return int(answer.stdout.strip()) if answer.stdout.strip().isdigit() else 0
-
-    states = mark_ready(states, ready or {}, pid_of)
+    states = mark_ready(sup.states(), ready or {}, sup.pid)
     return {name: states.get(name, "UNKNOWN") for name in names}
 
 
@@ -373,8 +348,8 @@ def main():
         users={name: user_state(name) for name in params["users"]},
         groups={name: group_state(name) for name in params["groups"]},
         certificates={path: certificate_state(path) for path in params["certificates"]},
-        programs=program_states(params["programs"], rpc=connect() if params["programs"] else None,
-                                ready=params["ready"]),
+        programs=program_states(params["programs"], Supervisor(module, rpc=connect() if params["programs"] else None),
+                                params["ready"]),
     )
     if params["distribution"]:
         result["distribution"] = os_release()
