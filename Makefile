@@ -55,7 +55,7 @@ lint: venv
 	rm -rf $(HOME)/.ansible/collections/ansible_collections/pyweb/deploy
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/playbooks/collections $(BIN)/ansible-lint
 	$(BIN)/antsibull-changelog lint
-	$(BIN)/shellcheck roles/gunicorn/files/bin/* roles/gunicorn/files/export-tree scripts/sanity.sh scripts/lowest-priority.sh scripts/check-ee.sh
+	$(BIN)/shellcheck $$(grep -l '^#!/bin/sh' roles/gunicorn/files/bin/*) roles/gunicorn/files/export-tree scripts/sanity.sh scripts/lowest-priority.sh scripts/check-ee.sh
 	BIN=$(BIN) scripts/sanity.sh
 	BIN=$(BIN) scripts/check-ee.sh
 

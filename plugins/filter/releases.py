@@ -190,6 +190,25 @@ def release_failure(result, context):
     return "\n".join(lines)
 
 
+def failure_reason(result):
+    """What a failed step said, in a line for the release history: its exit status and the last
+    lines of its error output (else of its output, else the module's message). Unmasked: the
+    history's action masks the app's secrets."""
+    result = result or {}
+    for stream in ("stderr", "stdout"):
+        lines = [line.strip() for line in str(result.get(stream) or "").splitlines() if line.strip()]
+        if lines:
+            text = " / ".join(lines[-3:])
+            break
+    else:
+        # A module's message: its first line says what failed, its last ones why (a traceback's end).
+        lines = [line.strip() for line in str(result.get("msg") or "").splitlines() if line.strip()]
+        text = " / ".join(lines if len(lines) <= 3 else [lines[0], "…"] + lines[-2:])
+    if isinstance(result.get("rc"), int) and result["rc"]:
+        text = "exit %d: %s" % (result["rc"], text)
+    return text
+
+
 def check_failure(failure, context):
     """The message of a release that failed after its switch (the gunicorn role's switch_back.yml):
     what its health check got (the probe's or the wait for workers' own message), or its processes'
@@ -224,4 +243,5 @@ class FilterModule:
             "secret_values": secret_values,
             "release_failure": release_failure,
             "check_failure": check_failure,
+            "failure_reason": failure_reason,
         }

@@ -4,6 +4,8 @@ fails meanwhile; one the proxy in front cannot reach is switched back; a failed 
 nothing in supervisor; playbooks/rollback.yml switches back on demand. Ends serving the sample app
 again."""
 
+import getpass
+import hashlib
 import json
 import os
 import re
@@ -297,6 +299,64 @@ def test_a_first_deploy_that_does_not_load_says_nothing_was_served(host, apps):
     assert page(host) == HELLO
     rc, out = run_playbook("site.yml", dict(other, pyweb_app_state="absent"))
     assert rc == 0, out[-3000:]
+
+
+def in_order(records, *wanted):
+    """The records matching each of wanted (a function of a record) in turn, each after the last."""
+    found, rest = [], iter(records)
+    for matches in wanted:
+        found.append(next((record for record in rest if matches(record)), None))
+        assert found[-1] is not None, f"no record after {found[:-1]} for the next step: {records}"
+    return found
+
+
+def test_the_history_holds_each_deploy_failure_rollback_and_removal(host):
+    history = host.file(f"/opt/{APP}/history.jsonl")
+    assert (history.user, history.group, history.mode) == ("root", APP, 0o640)
+    text = history.content_string
+    records = [json.loads(line) for line in text.splitlines()]
+    first, v2, failed, back, rolled, forward = in_order(
+        records,
+        lambda r: r["result"] == "served" and r["previous"] == "",
+        lambda r: r["result"] == "served",
+        lambda r: r["result"] == "failed" and r["phase"] == "Run the pre-start command in the new release",
+        lambda r: r["result"] == "switched back",
+        lambda r: r["event"] == "rollback",
+        lambda r: r["result"] == "served")
+    # A deploy: who, when, how long, what it was built from.
+    requirements = hashlib.sha256((SAMPLE / "requirements.txt").read_bytes()).hexdigest()
+    for record in (first, v2, forward):
+        assert record["app"] == APP and record["event"] == "deploy" and record["served"] == record["release"]
+        assert 0 < record["seconds"] < 600, record
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["time"]), record
+        assert record["by"]["controller_user"] == getpass.getuser() and record["by"]["remote_user"], record
+        assert record["code"]["requirements_sha256"] == requirements, record
+        assert any(p.startswith("gunicorn") for p in record["code"]["gunicorn_packages"]), record
+    assert v2["previous"] == first["release"] != v2["release"]
+    # A failed deploy: where it failed and why, the app's secret masked; what is still served.
+    assert failed["served"] == v2["release"] and failed["release"] not in (v2["release"], "")
+    assert failed["reason"] == "exit 3: connecting with ********", failed
+    assert back["served"] == v2["release"] and "ConnectionRefusedError" in back["reason"], back
+    assert back["phase"] == "Ask the proxy for the health check path", back
+    # The rollback to the first release names its code, the roll forward goes back to v2.
+    assert (rolled["result"], rolled["release"], rolled["previous"]) == ("rolled back", first["release"], v2["release"])
+    assert rolled["code"] == first["code"]
+    assert (forward["release"], forward["previous"]) == (v2["release"], first["release"])
+    for secret in ("mail-pw-6b0e1d94c2", "mail-pw-3c9e10b7d2", LOCAL_SECRET):
+        assert secret not in text
+    # Read on the host: the served release marked, the last records.
+    served_release = os.path.basename(host.file(f"/opt/{APP}/current").linked_to)
+    assert f"* {served_release}" in host.check_output("/opt/%s/bin/releases", APP)
+    assert host.check_output("/opt/%s/bin/releases history 1", APP).startswith(records[-1]["time"])
+    # The app knows which release serves it, in gunicorn's workers and in its commands.
+    health = json.loads(host.check_output("curl -sS --max-time 5 http://127.0.0.1:5000/healthz"))
+    assert health["release"] == served_release
+    assert host.check_output("/opt/%s/bin/run printenv PYWEB_RELEASE", APP) == served_release
+    # A removed app's history is kept, root's alone.
+    kept = host.file("/var/lib/pyweb-deploy/history/firstbroken.jsonl")
+    assert (kept.user, kept.mode) == ("root", 0o600)
+    assert [json.loads(line)["result"] for line in kept.content_string.splitlines()] == ["failed", "removed"]
+    assert not host.file("/opt/firstbroken").exists
 
 
 # The lock is the same for every entry point; playbooks/maintenance.yml, which runs the nginx role

@@ -1,5 +1,7 @@
 """The sample app deployed when no other app is given: the seed recipe's Hello World."""
 
+import os
+
 from flask import Flask
 
 
@@ -13,7 +15,8 @@ def create_app():
 
     @app.route("/healthz")
     def healthz():
-        return {"status": "ok"}
+        # The release gunicorn serves (PYWEB_RELEASE), for whoever checks what is live.
+        return {"status": "ok", "release": os.environ.get("PYWEB_RELEASE", "")}
 
     return app
 
