@@ -457,3 +457,31 @@ def test_the_eab_key_never_shows_in_a_message():
     errors = nginx(nginx_tls_acme=True, nginx_tls_acme_eab_kid="kid-1", nginx_tls_acme_eab_hmac_key=secret)
     assert len(errors) == 1 and "nginx_tls_acme_eab_hmac_key" in errors[0], errors
     assert secret not in errors[0]
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"gunicorn_watch_seconds": -1}, "gunicorn_watch_seconds must be a whole number of at least 0; got -1"),
+    ({"gunicorn_watch_baseline_seconds": 0}, "gunicorn_watch_baseline_seconds must be a whole number of at least 1"),
+    ({"gunicorn_watch_error_floor": "few"}, 'gunicorn_watch_error_floor must be a whole number of at least 1; got "few"'),
+    ({"gunicorn_watch_error_ratio": 0.5}, "gunicorn_watch_error_ratio and gunicorn_watch_latency_ratio must be "
+                                          "numbers of at least 1; got 0.5 and 3.0"),
+    ({"gunicorn_watch_error_rate": 5}, "gunicorn_watch_error_rate must be a share from 0 to 1"),
+    ({"gunicorn_watch_latency_floor": "slow"}, "gunicorn_watch_latency_floor a number of seconds from 0"),
+    ({"gunicorn_watch_log": "shop.access.log"}, 'gunicorn_watch_log must be an absolute path or empty; got '
+                                                '"shop.access.log"'),
+])
+def test_bad_watch_limits_are_named(changes, says):
+    found = gunicorn(**changes)
+    assert len(found) == 1 and says in found[0], found
+
+
+def test_good_watch_values_pass():
+    assert gunicorn(gunicorn_watch_seconds=0, gunicorn_watch_error_ratio="1.5", gunicorn_watch_error_rate=0,
+                    gunicorn_watch_log="/var/log/nginx/shop.access.log") == []
+
+
+@pytest.mark.parametrize("name", ["", "my format", "pyweb;"])
+def test_the_access_log_format_is_a_format_name(name):
+    assert nginx(nginx_access_log_format=name) == [
+        "nginx_access_log_format must be the name of a log_format, such as pyweb or combined; got %s"
+        % inputs.shown(name)]

@@ -205,6 +205,32 @@ def _gunicorn_source_checks(v, app_src, project):
     ]
 
 
+def _at_least(value, least, most=None):
+    """Whether value is a number (an int or float, or one written as such) from least to most."""
+    try:
+        value = float(str(value).strip())
+    except ValueError:
+        return False
+    return value >= least and (most is None or value <= most)
+
+
+def _gunicorn_watch_checks(v):
+    log = v["gunicorn_watch_log"]
+    checks = counts(v, (("gunicorn_watch_seconds", 0), ("gunicorn_watch_baseline_seconds", 1),
+                        ("gunicorn_watch_error_floor", 1)))
+    return checks + [
+        (_at_least(v["gunicorn_watch_error_ratio"], 1) and _at_least(v["gunicorn_watch_latency_ratio"], 1),
+         "gunicorn_watch_error_ratio and gunicorn_watch_latency_ratio must be numbers of at least 1; got %s and %s"
+         % (shown(v["gunicorn_watch_error_ratio"]), shown(v["gunicorn_watch_latency_ratio"]))),
+        (_at_least(v["gunicorn_watch_error_rate"], 0, 1) and _at_least(v["gunicorn_watch_latency_floor"], 0),
+         "gunicorn_watch_error_rate must be a share from 0 to 1 and gunicorn_watch_latency_floor a number of "
+         "seconds from 0; got %s and %s"
+         % (shown(v["gunicorn_watch_error_rate"]), shown(v["gunicorn_watch_latency_floor"]))),
+        (log == "" or full(r"/[^\s]+", log),
+         "gunicorn_watch_log must be an absolute path or empty; got %s" % shown(log)),
+    ]
+
+
 def _gunicorn_server_checks(v):
     host, port = v["gunicorn_bind_host"], v["gunicorn_bind_port"]
     checks = [
@@ -218,6 +244,7 @@ def _gunicorn_server_checks(v):
                          ("gunicorn_max_requests", 0), ("gunicorn_max_requests_jitter", 0),
                          ("gunicorn_log_keep", 1)))
     checks.append(log_size_check(v, "gunicorn_log_max_size"))
+    checks += _gunicorn_watch_checks(v)
     path, statuses = v["gunicorn_healthcheck_path"], v["gunicorn_healthcheck_status_codes"]
     checks += [
         (full(r"/[^\s#]*", path),
@@ -367,6 +394,9 @@ def _nginx_upstream_checks(v):
     checks += [
         (full(r"auto|[1-9][0-9]*", v["nginx_worker_processes"]),
          "nginx_worker_processes must be auto or a whole number from 1; got %s" % shown(v["nginx_worker_processes"])),
+        (full(r"[A-Za-z0-9_]+", v["nginx_access_log_format"]),
+         "nginx_access_log_format must be the name of a log_format, such as pyweb or combined; got %s"
+         % shown(v["nginx_access_log_format"])),
         (full(r"[1-9][0-9]*[kKmM]?", v["nginx_access_log_buffer"]) and full(TIME, v["nginx_access_log_flush"]),
          "nginx_access_log_buffer must be a size such as 64k and nginx_access_log_flush a time such as 5s; "
          "got %s and %s" % (shown(v["nginx_access_log_buffer"]), shown(v["nginx_access_log_flush"]))),

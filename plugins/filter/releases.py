@@ -211,13 +211,16 @@ def failure_reason(result):
 
 def check_failure(failure, context):
     """The message of a release that failed after its switch (the gunicorn role's switch_back.yml):
-    what its health check got (the probe's or the wait for workers' own message), or its processes'
-    failure to start when failure["processes"], what is served again, and the end of the app's error
+    what its health check got (the probe's or the wait for workers' own message), its processes'
+    failure to start when failure["processes"], or what its watch saw when failure["watch"], what is
+    served again, and the end of the app's error
     log, the app's secrets masked."""
     environment = context.get("environment") or {}
     release = context.get("release")
     message = masked(str(failure.get("message") or "").strip(), environment)
-    if failure.get("processes"):
+    if failure.get("watch"):
+        lines = ["The release %s passed its health check, then failed its watch: %s" % (release, message)]
+    elif failure.get("processes"):
         lines = ["The release %s answered its health check, but its processes did not start in it: %s"
                  % (release, message)]
     else:

@@ -45,11 +45,11 @@ def releases(host, app=APP):
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):
-    """The sample app in five versions: v2 and v3 answer, v500 fails at /, hang never answers /,
-    broken cannot be imported."""
+    """The sample app in seven versions: v2 and v3 answer, v500 fails at /, hang never answers /,
+    broken cannot be imported; report has a page /report, which report500 fails at."""
     base = tmp_path_factory.mktemp("apps")
     made = {}
-    for name in ("v2", "v3", "v500", "hang", "broken"):
+    for name in ("v2", "v3", "v500", "hang", "broken", "report", "report500"):
         shutil.copytree(SAMPLE, base / name)
         made[name] = base / name
     source = (SAMPLE / "flask_hello.py").read_text()
@@ -66,6 +66,11 @@ def apps(tmp_path_factory):
     (made["hang"] / "flask_hello.py").write_text(source.replace(
         f'return "{HELLO}"', '__import__("time").sleep(3600)'))
     (made["broken"] / "flask_hello.py").write_text(source + "\nimport no_such_module\n")
+    # A page of its own besides / and the health check's: it works in one, fails in the other.
+    for name, body in (("report", 'return "report ok"'), ("report500", 'raise RuntimeError("report is broken")')):
+        route = f'    @app.route("/report")\n    def report():\n        {body}\n\n    return app\n'
+        (made[name] / "flask_hello.py").write_text(source.replace("    return app\n", route))
+    assert "report is broken" in (made["report500"] / "flask_hello.py").read_text()
     assert "sleep(3600)" in (made["hang"] / "flask_hello.py").read_text()
     assert "v500 is broken" in (made["v500"] / "flask_hello.py").read_text()
     return made
@@ -399,3 +404,51 @@ def test_the_lock_of_another_controller_holds_until_it_is_broken(host):
     assert "held it longer than the timeout, or pyweb_deploy_lock_break said so" in out, out[-3000:]
     assert host.file(f"/opt/{APP}/current").linked_to == served_before
     assert not host.file(LOCK).exists
+
+
+WATCH_TASK = "Watch the new release's answers through the site's access log"
+
+
+def test_a_good_release_passes_its_watch_and_stays(host, apps):
+    with under_load(host, "watch-good", rate=50) as home:
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["report"]), gunicorn_watch_seconds=6), "-v")
+    assert rc == 0, out[-3000:]
+    print(f"under load: {home}")
+    assert_served_throughout(home, least_rate=25)
+    # The watch read the answers the load loop had after the switch, and found no 5xx among them.
+    seen = re.search(r"(\d+) answers in the ([\d.]+) s of its watch, 0 of them 5xx; (\d+) in the 600 s before", out)
+    assert seen, out[-3000:]
+    assert int(seen.group(1)) >= 50 and float(seen.group(2)) >= 6 and int(seen.group(3)) >= 50, seen.group(0)
+    assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/report") == "report ok"
+
+
+def test_a_release_failing_one_page_under_traffic_is_switched_back_by_its_watch(host, apps):
+    before, master = releases(host), host.check_output("supervisorctl pid %s", APP)
+    with under_load(host, "watch-home", rate=50) as home, \
+            under_load(host, "watch-report", url="http://127.0.0.1:81/report", rate=50) as report:
+        started = time.monotonic()
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["report500"]), gunicorn_watch_seconds=60))
+        took = time.monotonic() - started
+    assert rc != 0
+    print(f"under load: {home} {report}")
+    # The run says what the watch saw, and which page failed.
+    assert "passed its health check, then failed its watch" in out, out[-3000:]
+    seen = re.search(r"In the first ([\d.]+) s of its watch, (\d+) of (\d+) answers were 5xx", out)
+    assert seen, out[-3000:]
+    assert re.search(r"Failing: /report \d+× 500\.", out), out[-3000:]
+    assert "is served again" in out, out[-3000:]
+    # Switched back well within the minute of its watch: the run, build and switch back included.
+    assert float(seen.group(1)) < 30 and took < 60 + 30, (seen.group(0), took)
+    # Not one request to the other pages failed; the failing page did fail, and only with 500, until
+    # the previous release served it again.
+    assert_served_throughout(home, least_rate=25)
+    assert report["stopped_by"] == "stop file", report
+    assert report["by_status"].get("500", 0) >= 5, report
+    assert set(report["by_status"]) <= {"200", "500"}, report
+    assert report["by_status"]["200"] > report["by_status"]["500"], report
+    assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/report") == "report ok"
+    assert releases(host) == before
+    assert host.check_output("supervisorctl pid %s", APP) == master
+    last = json.loads(host.file(f"/opt/{APP}/history.jsonl").content_string.splitlines()[-1])
+    assert (last["result"], last["phase"]) == ("switched back", WATCH_TASK), last
+    assert "/report" in last["reason"], last
