@@ -16,7 +16,7 @@ RELEASES = ROOT / "roles" / "gunicorn" / "files" / "bin" / "releases"
 
 ARGS = {"path": "/opt/shop/history.jsonl", "group": "shop", "archive": "", "app": "shop",
         "event": "deploy", "result": "served", "release": "aaa-bbb-ccc", "served": "aaa-bbb-ccc",
-        "previous": "", "phase": "", "reason": "", "started": 0, "code": {}, "hide": []}
+        "previous": "", "phase": "", "reason": "", "started": 0, "code": {}, "changes": {}, "hide": []}
 
 
 def test_a_record_says_who_when_and_how_long():

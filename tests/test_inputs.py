@@ -485,3 +485,9 @@ def test_the_access_log_format_is_a_format_name(name):
     assert nginx(nginx_access_log_format=name) == [
         "nginx_access_log_format must be the name of a log_format, such as pyweb or combined; got %s"
         % inputs.shown(name)]
+
+
+@pytest.mark.parametrize("name", ["X Release", "X-Release:", 'X"'])
+def test_the_release_header_is_a_header_name(name):
+    assert gunicorn(gunicorn_release_header=name) == [
+        "gunicorn_release_header must be a header name such as X-Release, or empty; got %s" % inputs.shown(name)]

@@ -123,6 +123,33 @@ def test_gunicorn_writes_its_ready_file_once_it_listens_and_a_tried_release_does
     assert ready.read_text() == "1"
 
 
+def test_gunicorn_names_the_release_in_the_environment_and_on_the_health_check_path_when_asked(tmp_path,
+                                                                                               monkeypatch):
+    release = tmp_path / "releases" / "abc123-def-456"
+    release.mkdir(parents=True)
+    monkeypatch.chdir(release)
+    monkeypatch.delenv("PYWEB_RELEASE", raising=False)
+    plain = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(tmp_path / "none.json"))
+    assert "post_worker_init" not in plain
+    # The master names the release it changed into, at its start and at each reload.
+    plain["on_reload"](None)
+    assert os.environ["PYWEB_RELEASE"] == "abc123-def-456"
+    settings = gunicorn_settings(tmp_path, __gunicorn_environment_file=str(tmp_path / "none.json"),
+                                 gunicorn_release_header="X-Release", gunicorn_healthcheck_path="/healthz?deep=1")
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    worker = types.SimpleNamespace(wsgi=app)
+    settings["post_worker_init"](worker)
+    sent = {}
+    for path in ("/healthz", "/orders"):
+        worker.wsgi({"PATH_INFO": path}, lambda status, headers, exc_info=None, path=path: sent.update({path: headers}))
+    assert sent["/healthz"] == [("Content-Type", "text/plain"), ("X-Release", "abc123-def-456")]
+    assert sent["/orders"] == [("Content-Type", "text/plain")]
+
+
 @pytest.fixture
 def supervisor_reads(tmp_path):
     """Renders program.conf.j2 for one program and returns supervisor's reading of it."""

@@ -1,7 +1,8 @@
 """Builds a record of the app's release history on the controller and has the release_history
 module append it on the host (plugins/module_utils/history.py): who ran the deploy (the
 controller's user and host, the user Ansible logs in as), how long it took since `started`, what
-the release was built from (the git commit and the version `git describe` gives it, the package
+the release changes (`changes`, as the release_changes action says it, kept bounded), what the
+release was built from (the git commit and the version `git describe` gives it, the package
 file's and requirements file's hashes, read here where they are), with every value in `hide`
 masked before anything leaves the controller."""
 
@@ -11,7 +12,7 @@ import subprocess
 import time
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.pyweb.deploy.plugins.module_utils import history
+from ansible_collections.pyweb.deploy.plugins.module_utils import changes, history
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},
@@ -27,6 +28,7 @@ ARGUMENT_SPEC = {
     "reason": {"type": "str", "default": ""},
     "started": {"type": "float", "default": 0},
     "code": {"type": "dict", "default": {}},
+    "changes": {"type": "dict", "default": {}},
     "hide": {"type": "list", "elements": "str", "default": [], "no_log": True},
 }
 
@@ -66,6 +68,8 @@ def build(args, remote_user, now=None):
     fields = history.code_fields(code, describe(code.get("git_clone", ""), code.get("git_commit", "")))
     if fields:
         record["code"] = fields
+    if args["changes"]:
+        record["changes"] = changes.bounded(args["changes"])
     return history.masked(record, args["hide"])
 
 

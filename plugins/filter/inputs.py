@@ -215,7 +215,7 @@ def _at_least(value, least, most=None):
 
 
 def _gunicorn_watch_checks(v):
-    log = v["gunicorn_watch_log"]
+    log, header = v["gunicorn_watch_log"], v["gunicorn_release_header"]
     checks = counts(v, (("gunicorn_watch_seconds", 0), ("gunicorn_watch_baseline_seconds", 1),
                         ("gunicorn_watch_error_floor", 1)))
     return checks + [
@@ -228,6 +228,8 @@ def _gunicorn_watch_checks(v):
          % (shown(v["gunicorn_watch_error_rate"]), shown(v["gunicorn_watch_latency_floor"]))),
         (log == "" or full(r"/[^\s]+", log),
          "gunicorn_watch_log must be an absolute path or empty; got %s" % shown(log)),
+        (header == "" or full(r"[A-Za-z0-9-]+", header),
+         "gunicorn_release_header must be a header name such as X-Release, or empty; got %s" % shown(header)),
     ]
 
 

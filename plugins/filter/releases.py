@@ -68,9 +68,13 @@ def release_plan(inputs):
         requirement_args = ((["-r", "%s/%s" % (release_dir, requirements)] if requirements else [])
                             + ([release_dir] if project else []))
     instance_link = "%s/shared/instance|var/%s-instance" % (root, inputs["instance"]) if inputs.get("instance") else ""
+    # The code's files by their path in the release, kept there for the summary of what the next
+    # release changes (plugins/module_utils/changes.py).
+    manifest = ({os.path.basename(package): files[0]["checksum"]} if package
+                else {os.path.relpath(f["path"], src): f["checksum"] for f in files})
     return {
         "code_id": code, "server_id": server, "venv_id": venv, "release_id": release,
-        "release_dir": release_dir, "venv_dir": venv_dir,
+        "release_dir": release_dir, "venv_dir": venv_dir, "manifest": manifest,
         "venv_build_argv": ["%s/bin/run" % root, "--in", release_dir, "%s/bin/build-venv" % root, venv_dir,
                             inputs["python"], inputs["worker_class"], instance_link, inputs.get("installer") or "pip"]
         + list(inputs["packages"]) + requirement_args,

@@ -39,8 +39,9 @@ def parse(line):
     parts = found.group("request").split(" ")
     path = parts[1].split("?", 1)[0] if len(parts) > 1 else "?"
     times = [float(t) for t in re.findall(r"[\d.]+", found.group("upstream_time"))]
+    # Where nginx tried several servers, the last one answered.
     return Answer(float(found.group("msec")), path, int(found.group("status")), sum(times),
-                  found.group("upstream"))
+                  found.group("upstream").split(",")[-1].strip())
 
 
 def percentile(values, share):

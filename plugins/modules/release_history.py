@@ -74,6 +74,11 @@ options:
         C(gunicorn_packages). A repository's credentials are left out.
     type: dict
     default: {}
+  changes:
+    description: What the release changes against the one served before, as M(pyweb.deploy.release_changes)
+      says it; the record keeps the counts and the first names of each list.
+    type: dict
+    default: {}
   hide:
     description: Values masked wherever they appear in the record (the app's secrets).
     type: list
@@ -131,6 +136,7 @@ def main():
             reason=dict(type="str", default=""),
             started=dict(type="float", default=0),
             code=dict(type="dict", default={}),
+            changes=dict(type="dict", default={}),
             hide=dict(type="list", elements="str", default=[], no_log=True),
             record=dict(type="dict"),
         ),

@@ -181,3 +181,36 @@ def test_a_node_whose_release_fails_its_check_stays_out_and_the_run_stops_there(
     assert not [line for line in servers(host) if line.endswith(" down;")]
     for name in NODES:
         assert node(name).check_output("curl -sS http://%s:8000/", NODES[name]) == "Hello from the cluster from release 3"
+
+
+def test_a_node_whose_release_fails_a_page_under_traffic_is_switched_back_and_the_run_stops(host, tmp_path):
+    code = tmp_path / "shop"
+    shutil.copytree(SHOP, code)
+    (code / "shop" / "RELEASE").write_text("4\n")
+    # Release 4 answers its health check and its home page, and fails one page of its own.
+    app = code / "shop" / "__init__.py"
+    app.write_text(app.read_text().replace('    @app.route("/welcome")', '    @app.route("/orders")\n    def orders():\n'
+                                           '        raise RuntimeError("orders are broken")\n\n'
+                                           '    @app.route("/welcome")', 1))
+    assert "orders are broken" in app.read_text()
+    releases_before = {name: node(name).check_output("ls /opt/shop/releases").split() for name in NODES}
+    with under_load(host, "watch-home", seconds=900, rate=50) as home, \
+            under_load(host, "watch-orders", url="http://127.0.0.1:81/orders", seconds=900, rate=50) as orders:
+        rc, out = cluster({"gunicorn_app_src": str(code), "gunicorn_watch_seconds": 60})
+    print("a release failing a page under load:", json.dumps(home), json.dumps(orders))
+    assert rc != 0, out[-3000:]
+    # The first node's release was watched from the load balancer and switched back; the run names
+    # the page, and never reached the second node.
+    assert "fatal: [pyweb-app1" in out and "passed its health check, then failed its watch" in out, out[-3000:]
+    assert re.search(r"Failing: /orders \d+× 500\.", out), out[-3000:]
+    for name in NODES:
+        assert node(name).check_output("curl -sS http://%s:8000/", NODES[name]) == "Hello from the cluster from release 3"
+        assert node(name).check_output("ls /opt/shop/releases").split() == releases_before[name]
+    assert not [line for line in servers(host) if line.endswith(" down;")]
+    last = json.loads(node("pyweb-app1").check_output("tail -n 1 /opt/shop/history.jsonl"))
+    assert last["result"] == "switched back" and "/orders" in last["reason"], last
+    # Not one request to the home page failed; the page failed only with 500, while release 4 served
+    # it, and with the 404 of release 3 before and after.
+    assert_served_throughout(home, least_rate=25)
+    assert set(orders["by_status"]) <= {"404", "500"} and orders["by_status"].get("500", 0) >= 5, orders
+    assert orders["stopped_by"] == "stop file", orders

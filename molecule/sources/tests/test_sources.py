@@ -3,6 +3,8 @@ a wheel, a source distribution, a pyproject.toml project in a directory and in a
 git repository, each deployed as a release of its own of one app, notes. The code is the
 roles scenario's shop app; its RELEASE file tells the versions apart."""
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -96,6 +98,16 @@ def test_a_branch_is_deployed_and_deploying_it_again_changes_nothing(host, work,
     rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="main")
     assert rc == 0, out[-3000:]
     assert page(host) == "Hello from notes from release 2"
+    # Before its switch, the run said what it changes against v1: one commit, one file.
+    summary = out[out.index("Say what the switch changes"):]
+    # run_playbook's output is on one line: each line of the summary is one quoted string there.
+    assert '"Commits: 1", " ' in summary and re.search(r'" [0-9a-f]{7,} release 2",', summary), summary[:2000]
+    assert '"Files: 0 added, 0 removed, 1 changed.", " changed: shop/RELEASE"' in summary, summary[:2000]
+    # The history names each deploy's commit and the version git describes it as.
+    records = [json.loads(line) for line in host.file(f"/opt/{APP}/history.jsonl").content_string.splitlines()]
+    first, second = records[-2]["code"]["git"], records[-1]["code"]["git"]
+    assert (first["describe"], first["repo"]) == ("v1", str(repo)), records[-2:]
+    assert re.fullmatch(r"v1-1-g[0-9a-f]+", second["describe"]) and second["commit"] != first["commit"], records[-1]
     rc, out = deploy(work, gunicorn_app_git_repo=str(repo), gunicorn_app_git_version="main")
     assert rc == 0 and "changed=0" in out, out[-3000:]
 

@@ -1,0 +1,60 @@
+"""What a new release changes against the one served (plugins/module_utils/changes.py): the
+module reads the served release on the host, this action reads the new code on the controller and
+puts the two side by side, with every value of `hide` masked."""
+
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.pyweb.deploy.plugins.module_utils import changes, history
+
+
+def compare(args, served):
+    """The changes and their summary, from this action's options and what the module read."""
+    code = args.get("code") or ""
+    base = code if os.path.isdir(code) else os.path.dirname(code)
+    found = {"commits": changes.commits(args.get("git_clone"), served.get("git_commit"), args.get("git_commit")),
+             "files": None, "requirements": None, "migrations": []}
+    if served.get("manifest") is not None:
+        found["files"] = changes.file_changes(served["manifest"], args.get("manifest") or {})
+    requirements = args.get("requirements")
+    new_text = None
+    if requirements and base:
+        path = os.path.join(base, requirements)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as stream:
+                new_text = stream.read()
+    if new_text is not None or served.get("requirements_text") is not None:
+        found["requirements"] = changes.requirement_changes(changes.requirements(served.get("requirements_text")),
+                                                            changes.requirements(new_text))
+    if base:
+        new = changes.revisions(changes.migration_files(os.path.join(base, args.get("migrations") or "migrations")))
+        old = changes.revisions(served.get("migrations") or {})
+        found["migrations"] = [[revision, message] for revision, message in sorted(new.items()) if revision not in old]
+    found = history.masked(found, args.get("hide"))
+    lines = history.masked(changes.summary_lines(args["app"], args.get("served"), args["release"], found),
+                           args.get("hide"))
+    return found, lines
+
+
+class ActionModule(ActionBase):
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        # The host needs only where the served release is and what to read there.
+        asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations")
+                 if k in args}
+        answer = self._execute_module(module_name="pyweb.deploy.release_changes", task_vars=task_vars,
+                                      module_args=asked)
+        # A summary that cannot be made is worth a warning, not a failed deploy.
+        try:
+            if answer.get("failed"):
+                raise ValueError(answer.get("msg", "the host could not be read"))
+            found, lines = compare(args, answer.get("served") or {})
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            found = {}
+            lines = ["%s: release %s replaces %s; what it changes could not be read: %s"
+                     % (args.get("app"), args.get("release"), args.get("served") or "nothing", error)]
+            result["warnings"] = [lines[0]]
+        result.update(changed=False, changes=found, summary=lines, msg="\n".join(lines))
+        return result
