@@ -120,3 +120,20 @@ def test_a_summary_that_cannot_be_made_warns_instead_of_failing_the_deploy():
     assert not result.get("failed")
     assert result["summary"] == ["shop: release bbb-2 replaces aaa-1; what it changes could not be read: Permission denied"]
     assert result["warnings"] == result["summary"]
+
+
+def test_the_config_is_compared_line_by_line_and_the_environment_by_name_alone():
+    served_config = "workers = 2\ntimeout = 30\nkeepalive = 10\n"
+    assert changes.config_diff(served_config, served_config.replace("30", "31"), "gunicorn.conf.py") == [
+        "--- gunicorn.conf.py (served)", "+++ gunicorn.conf.py (new)", "@@ -1,3 +1,3 @@",
+        " workers = 2", "-timeout = 30", "+timeout = 31", " keepalive = 10"]
+    assert changes.config_diff(served_config, served_config, "gunicorn.conf.py") == []
+    assert changes.config_diff(None, served_config, "gunicorn.conf.py") == []
+    served = changes.value_digests({"DATABASE_URL": "postgres://a:s3cret@db/shop", "OLD": "1", "SAME": "x"})
+    new = changes.value_digests({"DATABASE_URL": "postgres://a:n3w-s3cret@db/shop", "NEW": "2", "SAME": "x"})
+    assert "s3cret" not in str(served) + str(new)
+    assert changes.environment_changes(served, new) == ["+ NEW", "- OLD", "~ DATABASE_URL"]
+    found = {"files": {"added": [], "removed": [], "changed": []}, "config": ["-timeout = 30", "+timeout = 31"],
+             "environment": ["~ DATABASE_URL"]}
+    lines = changes.summary_lines("shop", "a", "b", found)
+    assert lines[-4:] == ["Config:", "  -timeout = 30", "  +timeout = 31", "Environment (names only): ~ DATABASE_URL"]

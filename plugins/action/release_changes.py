@@ -30,6 +30,12 @@ def compare(args, served):
         new = changes.revisions(changes.migration_files(os.path.join(base, args.get("migrations") or "migrations")))
         old = changes.revisions(served.get("migrations") or {})
         found["migrations"] = [[revision, message] for revision, message in sorted(new.items()) if revision not in old]
+    if args.get("config_path"):
+        found["config"] = changes.config_diff(served.get("config"), args.get("config") or "",
+                                              os.path.basename(args["config_path"]))
+    if args.get("environment_path") and served.get("environment") is not None:
+        found["environment"] = changes.environment_changes(served["environment"],
+                                                           args.get("environment_digests") or {})
     found = history.masked(found, args.get("hide"))
     lines = history.masked(changes.summary_lines(args["app"], args.get("served"), args["release"], found),
                            args.get("hide"))
@@ -42,8 +48,8 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         # The host needs only where the served release is and what to read there.
-        asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations")
-                 if k in args}
+        asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations",
+                                      "config_path", "environment_path") if k in args}
         answer = self._execute_module(module_name="pyweb.deploy.release_changes", task_vars=task_vars,
                                       module_args=asked)
         # A summary that cannot be made is worth a warning, not a failed deploy.

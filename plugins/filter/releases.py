@@ -11,6 +11,7 @@ import json
 import os
 
 from ansible_collections.pyweb.deploy.plugins.filter.sources import requirements_id
+from ansible_collections.pyweb.deploy.plugins.module_utils.changes import value_digests
 
 
 def _digest(text, length):
@@ -251,4 +252,5 @@ class FilterModule:
             "release_failure": release_failure,
             "check_failure": check_failure,
             "failure_reason": failure_reason,
+            "value_digests": value_digests,
         }

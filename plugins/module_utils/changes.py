@@ -4,6 +4,8 @@ before the switch.
 
 Plain functions of their inputs, so tests/test_changes.py checks them without a host."""
 
+import difflib
+import hashlib
 import os
 import re
 import subprocess
@@ -104,6 +106,28 @@ def commits(clone, served_commit, new_commit, limit=SHOWN):
     return {"count": int(count.stdout.strip() or 0), "shown": log.stdout.splitlines()}
 
 
+def value_digests(environment):
+    """{name: a digest of its value} of the app's environment: what changes, never the values."""
+    return {name: hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
+            for name, value in (environment or {}).items()}
+
+
+def environment_changes(served, new):
+    """The app's variables added, removed and changed, by name ("+ NAME", "- NAME", "~ NAME")."""
+    return (["+ " + n for n in sorted(set(new) - set(served))] + ["- " + n for n in sorted(set(served) - set(new))]
+            + ["~ " + n for n in sorted(set(new) & set(served)) if new[n] != served[n]])
+
+
+def config_diff(served, new, name, limit=5 * SHOWN):
+    """A unified diff of a config file, served against new, at most `limit` lines; [] when the
+    same (or when there was none before: a first release's config is all new)."""
+    if served is None or served == new:
+        return []
+    lines = [line.rstrip("\n") for line in difflib.unified_diff(
+        served.splitlines(True), new.splitlines(True), name + " (served)", name + " (new)", n=1)]
+    return lines[:limit] + (["... %d more lines" % (len(lines) - limit)] if len(lines) > limit else [])
+
+
 def shown(names, limit=SHOWN):
     """names, the first `limit` of them, with how many more there are."""
     return ", ".join(names[:limit]) + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
@@ -129,6 +153,10 @@ def summary_lines(app, served, release, changes):
         lines.append("Requirements: unchanged.")
     if changes.get("migrations"):
         lines += ["Migrations the pre-start command would apply:"] + ["  %s %s" % (r, m) for r, m in changes["migrations"]]
+    if changes.get("config"):
+        lines += ["Config:"] + ["  " + line for line in changes["config"]]
+    if changes.get("environment"):
+        lines.append("Environment (names only): %s" % ", ".join(changes["environment"]))
     return lines
 
 
@@ -143,4 +171,8 @@ def bounded(found, limit=SHOWN):
         kept["requirements"] = found["requirements"][:5 * limit]
     if found.get("migrations"):
         kept["migrations"] = found["migrations"][:5 * limit]
+    if found.get("environment"):
+        kept["environment"] = found["environment"]
+    if found.get("config"):
+        kept["config_changed"] = True
     return kept

@@ -47,6 +47,23 @@ options:
     description: The migrations directory in the code (Flask-Migrate's C(migrations)).
     type: str
     default: migrations
+  config:
+    description: The gunicorn config the new release is served with, rendered; compared with I(config_path).
+    type: str
+    default: ""
+  config_path:
+    description: The gunicorn config on the host.
+    type: path
+    default: ""
+  environment_digests:
+    description: The app's environment as C(name) to a digest of its value; compared, by name, with the
+      host's I(environment_path). Values never leave the controller.
+    type: dict
+    default: {}
+  environment_path:
+    description: The app's environment file on the host (JSON).
+    type: path
+    default: ""
   git_clone:
     description: The controller's clone of the app's repository, for code from git.
     type: path
@@ -88,7 +105,7 @@ summary:
   returned: always
 served:
   description: What the module read of the served release - manifest, requirements_text, migrations,
-    git_commit.
+    git_commit, config, environment (names and digests of the values).
   type: dict
   returned: always
 """
@@ -119,6 +136,10 @@ def main():
             manifest=dict(type="dict", default={}),
             requirements=dict(type="str", default=""),
             migrations=dict(type="str", default="migrations"),
+            config=dict(type="str", default=""),
+            config_path=dict(type="path", default=""),
+            environment_digests=dict(type="dict", default={}),
+            environment_path=dict(type="path", default=""),
             git_clone=dict(type="path", default=""),
             git_commit=dict(type="str", default=""),
             hide=dict(type="list", elements="str", default=[], no_log=True),
@@ -126,7 +147,14 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    found = {"manifest": None, "requirements_text": None, "migrations": {}, "git_commit": ""}
+    found = {"manifest": None, "requirements_text": None, "migrations": {}, "git_commit": "",
+             "config": read_text(p["config_path"]) if p["config_path"] else None, "environment": None}
+    if p["environment_path"]:
+        text = read_text(p["environment_path"])
+        try:
+            found["environment"] = changes.value_digests(json.loads(text)) if text is not None else {}
+        except ValueError:
+            found["environment"] = None
     if p["served"]:
         release_dir = os.path.join(p["app_root"], "releases", p["served"])
         text = read_text(os.path.join(release_dir, changes.MANIFEST))

@@ -494,8 +494,11 @@ def test_a_check_run_says_what_the_switch_would_change_and_changes_nothing(host,
     for line in ("flask_hello: release ", "Files: 2 added, 0 removed, 2 changed.",
                  " added: migrations/versions/3f2a1b0c9d8e_add_orders.py, orders.py",
                  " changed: flask_hello.py, requirements.txt", "Requirements:", " itsdangerous ==2.2.0 → ==2.1.2",
-                 "Migrations the pre-start command would apply:", " 3f2a1b0c9d8e Add the orders table"):
+                 "Migrations the pre-start command would apply:", " 3f2a1b0c9d8e Add the orders table",
+                 "Config:", " -timeout = 30", " +timeout = 31"):
         assert f'"{line}' in summary, (line, summary[:3000])
+    # The app's environment by the names that change, never a value.
+    assert re.search(r'"Environment \(names only\): [^"]*\+ ORDERS_API_TOKEN', summary), summary[:3000]
     # The rendered gunicorn config's change, as --diff shows it; the secret nowhere.
     assert "-timeout = 30" in out and "+timeout = 31" in out, out[-3000:]
     assert secret not in out
