@@ -57,7 +57,7 @@ CONFIG = textwrap.dedent("""\
     autostart=false
     [program:slow]
     command=sleep 1000
-    startsecs=1
+    startsecs=5
     autostart=false
 """)
 
@@ -200,7 +200,8 @@ def test_start_starts_what_is_stopped_and_status_waits_until_it_settles(supervis
     assert supervisor.states()["idle"] == "STOPPED"
     changed, dummy, done, dummy = control.act(supervisor, "start", ["idle", "slow"], check=False)
     assert (changed, done) == (True, "started")
-    # Killed, slow is started again and needs a second in STARTING before it counts as running.
+    # Killed, slow is started again and needs 5 s in STARTING before it counts as running (long enough
+    # for the question below to come first on a loaded machine: CI once took more than a second).
     supervisor.ctl("signal", "KILL", "slow")
     assert control.status(supervisor, ["slow"])["slow"] != "RUNNING"
     assert control.status(supervisor, settle=True, timeout=20) == {
@@ -215,10 +216,11 @@ def test_update_applies_a_changed_program_file(supervisor, tmp_path):
     assert control.act(supervisor, "update", [], check=False)[0] is False
 
 
-# Writes its pid to marked.ready a second after it starts; supervisor counts it as started after 60.
+# Writes its pid to marked.ready 4 s after it starts (so that the first question comes before, even
+# on a loaded machine: CI once took more than a second); supervisor counts it as started after 60.
 MARKED = textwrap.dedent("""\
     [program:marked]
-    command=sh -c 'sleep 1; echo $$ > %(here)s/marked.ready; exec sleep 1000'
+    command=sh -c 'sleep 4; echo $$ > %(here)s/marked.ready; exec sleep 1000'
     startsecs=60
 """)
 

@@ -11,6 +11,7 @@ import json
 import os
 
 from ansible_collections.pyweb.deploy.plugins.filter.sources import requirements_id
+from ansible_collections.pyweb.deploy.plugins.module_utils import history
 from ansible_collections.pyweb.deploy.plugins.module_utils.changes import value_digests
 
 
@@ -133,9 +134,7 @@ def masked(text, environment):
     """text (a log's end, echoed in a failure message) with every value of the app's environment
     of MASKED_LENGTH characters or more replaced by ********, longest first, so that a secret the
     app or a library wrote to its log does not reach the controller's output."""
-    for value in secret_values(environment):
-        text = text.replace(value, "********")
-    return text
+    return history.masked(text, secret_values(environment))
 
 
 # A failure message shows this much of what the failed step printed, its end (pip's verdict, a

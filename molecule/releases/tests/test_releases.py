@@ -411,7 +411,7 @@ WATCH_TASK = "Watch the new release's answers through the site's access log"
 
 def test_a_good_release_passes_its_watch_and_stays(host, apps):
     with under_load(host, "watch-good", rate=50) as home:
-        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["report"]), gunicorn_watch_seconds=6,
+        rc, out = run_playbook("site.yml", dict(gunicorn_app_src=str(apps["report"]), gunicorn_watch_seconds=3,
                                                 gunicorn_release_header="X-Release"), "-v")
     assert rc == 0, out[-3000:]
     print(f"under load: {home}")
@@ -419,7 +419,7 @@ def test_a_good_release_passes_its_watch_and_stays(host, apps):
     # The watch read the answers the load loop had after the switch, and found no 5xx among them.
     seen = re.search(r"(\d+) answers in the ([\d.]+) s of its watch, 0 of them 5xx; (\d+) in the 600 s before", out)
     assert seen, out[-3000:]
-    assert int(seen.group(1)) >= 50 and float(seen.group(2)) >= 6 and int(seen.group(3)) >= 50, seen.group(0)
+    assert int(seen.group(1)) >= 50 and float(seen.group(2)) >= 3 and int(seen.group(3)) >= 50, seen.group(0)
     assert host.check_output("curl -sS --max-time 5 http://127.0.0.1:81/report") == "report ok"
     # Asked for, the answers to the health check path (/ here) name the release, through nginx too.
     served_release = os.path.basename(host.file(f"/opt/{APP}/current").linked_to)
@@ -459,48 +459,3 @@ def test_a_release_failing_one_page_under_traffic_is_switched_back_by_its_watch(
     last = json.loads(host.file(f"/opt/{APP}/history.jsonl").content_string.splitlines()[-1])
     assert (last["result"], last["phase"]) == ("switched back", WATCH_TASK), last
     assert "/report" in last["reason"], last
-
-
-MIGRATION = '''"""Add the orders table
-
-Revision ID: 3f2a1b0c9d8e
-Revises:
-"""
-revision = "3f2a1b0c9d8e"
-down_revision = None
-'''
-
-
-def test_a_check_run_says_what_the_switch_would_change_and_changes_nothing(host, apps, tmp_path):
-    # Against the release served now (report): a changed and a new file, a migration, a changed pin,
-    # a new gunicorn setting and a new secret in the app's environment.
-    code = tmp_path / "next"
-    shutil.copytree(apps["report"], code)
-    with open(code / "flask_hello.py", "a") as app:
-        app.write("\n# the orders page comes next\n")
-    (code / "orders.py").write_text("ORDERS = []\n")
-    (code / "migrations" / "versions").mkdir(parents=True)
-    (code / "migrations" / "versions" / "3f2a1b0c9d8e_add_orders.py").write_text(MIGRATION)
-    requirements = code / "requirements.txt"
-    requirements.write_text(requirements.read_text().replace("itsdangerous==2.2.0", "itsdangerous==2.1.2"))
-    secret = "orders-api-7d1c0e55b2"
-    state = "find /opt/%s /etc/nginx /etc/supervisor -printf '%%p %%s %%T@ %%m %%u\\n' | sort"
-    before = host.check_output(state, APP), host.check_output("supervisorctl pid %s", APP)
-    rc, out = run_playbook("site.yml", {"gunicorn_app_src": str(code), "gunicorn_timeout": 31,
-                                        "gunicorn_environment": {"ORDERS_API_TOKEN": secret}}, "--check", "--diff")
-    assert rc == 0, out[-3000:]
-    summary = out[out.index("Say what the switch changes"):]
-    # run_playbook's output is on one line: each line of the summary is one quoted string there.
-    for line in ("flask_hello: release ", "Files: 2 added, 0 removed, 2 changed.",
-                 " added: migrations/versions/3f2a1b0c9d8e_add_orders.py, orders.py",
-                 " changed: flask_hello.py, requirements.txt", "Requirements:", " itsdangerous ==2.2.0 → ==2.1.2",
-                 "Migrations the pre-start command would apply:", " 3f2a1b0c9d8e Add the orders table",
-                 "Config:", " -timeout = 30", " +timeout = 31"):
-        assert f'"{line}' in summary, (line, summary[:3000])
-    # The app's environment by the names that change, never a value.
-    assert re.search(r'"Environment \(names only\): [^"]*\+ ORDERS_API_TOKEN', summary), summary[:3000]
-    # The rendered gunicorn config's change, as --diff shows it; the secret nowhere.
-    assert "-timeout = 30" in out and "+timeout = 31" in out, out[-3000:]
-    assert secret not in out
-    # Nothing changed on the host.
-    assert (host.check_output(state, APP), host.check_output("supervisorctl pid %s", APP)) == before

@@ -77,7 +77,9 @@ def test_nginx_and_gunicorn_follow_the_shared_app_port(host):
 def test_the_health_check_asked_through_nginx_too(host):
     # The roles imported one by one still check a new release through the proxy: the nginx role
     # published its site for the gunicorn role's check.
-    checked = r'"GET / HTTP/1\.1" 200 .*"pyweb\.deploy health check"$'
+    # The site's log is in the nginx role's pyweb format: combined, then the request's time, the
+    # app's answer time and address, and when the request ended.
+    checked = r'"GET / HTTP/1\.1" 200 .*"pyweb\.deploy health check" [\d.]+ "[\d.]+" "[^"]+" [\d.]+$'
     log = host.file(f"/var/log/nginx/{APP}.access.log").content_string
     assert re.search(checked, log, re.M), log[-2000:]
 
