@@ -137,3 +137,44 @@ def test_the_config_is_compared_line_by_line_and_the_environment_by_name_alone()
              "environment": ["~ DATABASE_URL"]}
     lines = changes.summary_lines("shop", "a", "b", found)
     assert lines[-4:] == ["Config:", "  -timeout = 30", "  +timeout = 31", "Environment (names only): ~ DATABASE_URL"]
+
+
+def test_the_host_reads_the_served_release_only_when_the_run_brings_another(tmp_path):
+    root = tmp_path / "shop"
+    served = root / "releases" / "aaa-1"
+    (served / "migrations" / "versions").mkdir(parents=True)
+    (served / "migrations" / "versions" / "3f2a_add_orders.py").write_text(MIGRATION)
+    (served / changes.MANIFEST).write_text('{"app.py": "1"}')
+    (served / "requirements.txt").write_text("flask==3.0.3\n")
+    (root / "current").symlink_to("releases/aaa-1")
+    (root / "gunicorn.conf.py").write_text("workers = 2\n")
+    (root / "environment.json").write_text('{"DATABASE_URL": "postgres://a:s3cret@db/shop"}')
+    (root / "history.jsonl").write_text('{"release": "aaa-1", "code": {"git": {"commit": "%s"}}}\n' % ("c" * 40))
+    where = dict(app_root=str(root), current=str(root / "current"), requirements="requirements.txt",
+                 config_path=str(root / "gunicorn.conf.py"), environment_path=str(root / "environment.json"),
+                 history_path=str(root / "history.jsonl"))
+    other = changes.read_served(release="bbb-2", **where)
+    assert (other["release"], other["manifest"], other["requirements_text"]) == ("aaa-1", {"app.py": "1"}, "flask==3.0.3\n")
+    assert list(other["migrations"]) == ["3f2a_add_orders.py"] and other["git_commit"] == "c" * 40
+    assert other["config"] == "workers = 2\n" and "s3cret" not in str(other)
+    assert list(other["environment"]) == ["DATABASE_URL"]
+    # The same release again: its settings alone are read.
+    same = changes.read_served(release="aaa-1", **where)
+    assert (same["manifest"], same["requirements_text"], same["migrations"], same["git_commit"]) == (None, None, {}, "")
+    assert same["config"] == other["config"] and same["environment"] == other["environment"]
+
+
+def test_a_run_that_keeps_the_served_release_says_what_changes_of_its_settings():
+    served = {"release": "aaa-1", "config": "workers = 2\ntimeout = 30\n",
+              "environment": changes.value_digests({"DATABASE_URL": "one"}), "manifest": {"app.py": "1"}}
+    args = {"app": "shop", "served": "aaa-1", "release": "aaa-1", "config_path": "/opt/shop/gunicorn.conf.py",
+            "config": "workers = 2\ntimeout = 31\n", "environment_path": "/opt/shop/environment.json",
+            "environment_digests": changes.value_digests({"DATABASE_URL": "one", "MAIL_PASSWORD": "pw"})}
+    found, lines = action.compare(args, served)
+    assert lines == ["shop: release aaa-1 stays served.", "Config:", "  --- gunicorn.conf.py (served)",
+                     "  +++ gunicorn.conf.py (new)", "  @@ -1,2 +1,2 @@", "   workers = 2", "  -timeout = 30",
+                     "  +timeout = 31", "Environment (names only): + MAIL_PASSWORD"]
+    assert found["files"] is None and found["commits"] is None
+    assert changes.bounded(found) == {"environment": ["+ MAIL_PASSWORD"], "config_changed": True}
+    found, lines = action.compare(dict(args, config=served["config"], environment_digests=served["environment"]), served)
+    assert lines == ["shop: release aaa-1 stays served.", "Neither its gunicorn config nor its environment changes."]

@@ -7,7 +7,7 @@ import os
 import subprocess
 import threading
 
-from project import ROOT, load
+from project import ROOT, load, run_module
 
 history = load("plugins/module_utils/history.py")
 action = load("plugins/action/release_history.py")
@@ -144,3 +144,35 @@ def test_releases_lists_the_kept_releases_newest_first_with_the_served_one_marke
     assert 'T2  deploy  failed  r9  by alice@laptop as deploy\n    at "Try": exit 1: boom' in shown
     assert "T3  rollback  rolled back  r2  (was r3)" in shown
     assert [r["time"] for r in json.loads(run_releases(root, "history", "5", "--json"))] == ["T1", "T2", "T3"]
+
+
+def test_a_run_that_changed_the_served_releases_settings_shows_which(tmp_path):
+    by = {"controller_user": "alice", "controller_host": "laptop", "remote_user": "deploy"}
+    root = app_root(tmp_path, [
+        {"time": "T1", "event": "deploy", "result": "served", "release": "r2", "by": by},
+        {"time": "T2", "event": "settings", "result": "served", "release": "r2", "previous": "r2", "by": by,
+         "changes": {"config_changed": True, "environment": ["+ MAIL_PASSWORD", "~ DATABASE_URL"]}},
+    ], served="r2")
+    assert 'T2  settings  served  r2  by alice@laptop as deploy\n    changed: gunicorn config; environment ' \
+           '+ MAIL_PASSWORD ~ DATABASE_URL' in run_releases(root, "history")
+    # The release list names the deploy of the release, not the run that changed its settings.
+    assert "* r2  T1 alice@laptop" in run_releases(root)
+
+
+def test_the_record_at_the_end_of_a_deploy_goes_in_the_same_call_as_the_roles_own(tmp_path):
+    module = load("plugins/modules/converged.py")
+    path = str(tmp_path / "history.jsonl")
+    record = action.build({"app": "shop", "event": "settings", "result": "served", "release": "r2", "served": "r2",
+                           "previous": "r2", "phase": "", "reason": "", "started": 0, "code": {},
+                           "changes": {"environment": ["+ TOKEN"]}, "hide": []}, "")
+    answer = run_module(module, {"history": {"path": path, "group": "", "record": record}}, tmp_path)
+    assert answer["history_written"] and not answer["written"], answer
+    written = history.read(path)
+    assert [(r["event"], r["changes"]) for r in written] == [("settings", {"environment": ["+ TOKEN"]})]
+    # Without a login user from the controller, the host names the one it runs as.
+    assert written[0]["by"]["remote_user"]
+    # A history the host refuses is a warning; the call goes on.
+    answer = run_module(module, {"history": {"path": str(tmp_path / "none" / "h.jsonl"), "record": record}}, tmp_path)
+    assert not answer.get("failed") and not answer["history_written"] and "did not take" in str(answer["warnings"])
+    answer = run_module(module, {}, tmp_path)
+    assert answer["failed"] and "name is required" in answer["msg"]

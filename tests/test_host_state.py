@@ -250,3 +250,15 @@ def test_the_look_takes_the_deploy_lock_first_and_looks_only_once_it_holds_it(tm
     finally:
         if os.path.exists(lock):
             os.unlink(lock)
+
+
+def test_the_served_release_is_read_in_the_same_call(tmp_path):
+    (tmp_path / "releases" / "aaa-1").mkdir(parents=True)
+    (tmp_path / "releases" / "aaa-1" / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "current").symlink_to("releases/aaa-1")
+    served = {"app_root": str(tmp_path), "current": str(tmp_path / "current"), "release": "bbb-2",
+              "requirements": "requirements.txt"}
+    result = run_module(state, {"served": served}, tmp_path)
+    assert (result["served"]["release"], result["served"]["requirements_text"]) == ("aaa-1", "flask==3.0.3\n")
+    result = run_module(state, {"served": dict(served, where="/etc")}, tmp_path)
+    assert result["failed"] and "served must be a dict with app_root" in result["msg"]

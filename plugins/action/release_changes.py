@@ -1,6 +1,7 @@
-"""What a new release changes against the one served (plugins/module_utils/changes.py): the
-module reads the served release on the host, this action reads the new code on the controller and
-puts the two side by side, with every value of `hide` masked."""
+"""What a new release, or a run that keeps the served one, changes against what is served
+(plugins/module_utils/changes.py): the module reads the served release on the host, unless `host`
+brings what pyweb.deploy.host_state's `served` read there already; this action reads the new code
+on the controller and puts the two side by side, with every value of `hide` masked."""
 
 import os
 
@@ -12,9 +13,13 @@ def compare(args, served):
     """The changes and their summary, from this action's options and what the module read."""
     code = args.get("code") or ""
     base = code if os.path.isdir(code) else os.path.dirname(code)
-    found = {"commits": changes.commits(args.get("git_clone"), served.get("git_commit"), args.get("git_commit")),
-             "files": None, "requirements": None, "migrations": []}
-    if served.get("manifest") is not None:
+    found = {"commits": None, "files": None, "requirements": None, "migrations": []}
+    if args.get("served") and args.get("served") == args["release"]:
+        # The served release stays: what changes is its config and environment alone.
+        base = ""
+    else:
+        found["commits"] = changes.commits(args.get("git_clone"), served.get("git_commit"), args.get("git_commit"))
+    if base and served.get("manifest") is not None:
         found["files"] = changes.file_changes(served["manifest"], args.get("manifest") or {})
     requirements = args.get("requirements")
     new_text = None
@@ -47,11 +52,13 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        # The host needs only where the served release is and what to read there.
-        asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations",
-                                      "config_path", "environment_path") if k in args}
-        answer = self._execute_module(module_name="pyweb.deploy.release_changes", task_vars=task_vars,
-                                      module_args=asked)
+        answer = {"served": args.pop("host")} if isinstance(args.get("host"), dict) else None
+        if answer is None:
+            # The host needs only where the served release is and what to read there.
+            asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations",
+                                          "config_path", "environment_path", "history") if k in args}
+            answer = self._execute_module(module_name="pyweb.deploy.release_changes", task_vars=task_vars,
+                                          module_args=asked)
         # A summary that cannot be made is worth a warning, not a failed deploy.
         try:
             if answer.get("failed"):

@@ -19,7 +19,7 @@ ARGUMENT_SPEC = {
     "group": {"type": "str", "default": ""},
     "archive": {"type": "path", "default": ""},
     "app": {"type": "str", "required": True},
-    "event": {"type": "str", "required": True, "choices": ["deploy", "rollback", "remove"]},
+    "event": {"type": "str", "required": True, "choices": ["deploy", "settings", "rollback", "remove"]},
     "result": {"type": "str", "required": True},
     "release": {"type": "str", "default": ""},
     "served": {"type": "str", "default": ""},

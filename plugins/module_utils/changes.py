@@ -6,9 +6,12 @@ Plain functions of their inputs, so tests/test_changes.py checks them without a 
 
 import difflib
 import hashlib
+import json
 import os
 import re
 import subprocess
+
+from ansible_collections.pyweb.deploy.plugins.module_utils import history
 
 # Each list is shown up to this many names; the counts are whole.
 SHOWN = 10
@@ -85,6 +88,48 @@ def migration_files(directory):
     return found
 
 
+def read_text(path, limit=1024 * 1024):
+    """The text of the file at path, at most limit characters; None when there is no such file."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            return stream.read(limit)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def read_served(app_root, current="", served="", release="", requirements="", migrations="migrations",
+                config_path="", environment_path="", history_path=""):
+    """What the host holds of the served release, read as root before anything changes: the
+    release `current` points at (or `served`), its manifest, requirements and migrations and the
+    commit its history record names (only when `release`, the release of this run, is another one),
+    the gunicorn config as served and the app's environment as digests of its values."""
+    if current and os.path.islink(current):
+        served = os.path.basename(os.readlink(current))
+    found = {"release": served, "manifest": None, "requirements_text": None, "migrations": {}, "git_commit": "",
+             "config": read_text(config_path) if config_path else None, "environment": None}
+    if environment_path:
+        text = read_text(environment_path)
+        try:
+            found["environment"] = value_digests(json.loads(text)) if text is not None else {}
+        except ValueError:
+            found["environment"] = None
+    if served and served != release:
+        release_dir = os.path.join(app_root, "releases", served)
+        text = read_text(os.path.join(release_dir, MANIFEST))
+        if text is not None:
+            try:
+                found["manifest"] = json.loads(text)
+            except ValueError:
+                pass
+        if requirements:
+            found["requirements_text"] = read_text(os.path.join(release_dir, requirements))
+        found["migrations"] = migration_files(os.path.join(release_dir, migrations))
+        if history_path:
+            code = history.code_of(history.read(history_path), served)
+            found["git_commit"] = (code.get("git") or {}).get("commit", "")
+    return found
+
+
 def commits(clone, served_commit, new_commit, limit=SHOWN):
     """The commits from the served one to the new one in the controller's clone, newest first
     ("abc1234 subject"), with how many there are; None when git cannot say (no served commit, or
@@ -136,6 +181,13 @@ def shown(names, limit=SHOWN):
 def summary_lines(app, served, release, changes):
     """The summary a person reads before the switch, a line per item (Ansible shows each line of a
     list on its own)."""
+    if served and served == release:
+        lines = ["%s: release %s stays served." % (app, release)]
+        if changes.get("config"):
+            lines += ["Config:"] + ["  " + line for line in changes["config"]]
+        if changes.get("environment"):
+            lines.append("Environment (names only): %s" % ", ".join(changes["environment"]))
+        return lines + ([] if len(lines) > 1 else ["Neither its gunicorn config nor its environment changes."])
     lines = ["%s: release %s replaces %s." % (app, release, served or "nothing (the first release)")]
     git = changes.get("commits")
     if git is not None:

@@ -9,6 +9,7 @@ import grp
 import hashlib
 import json
 import os
+import pwd
 import re
 
 # A failure's reason is a line or two: the whole output is in the run's own message.
@@ -93,6 +94,35 @@ def code_of(records, release):
         if record.get("release") == release and record.get("code"):
             return record["code"]
     return {}
+
+
+def complete(record, path):
+    """record as the host completes it: the user Ansible logs in as, when the controller could not
+    say (sudo's SUDO_USER, or this process's user), and for a rollback without its code, the code of
+    the newest record of the history at path that deployed its release."""
+    record = dict(record)
+    by = dict(record.get("by") or {})
+    if not by.get("remote_user"):
+        by["remote_user"] = os.environ.get("SUDO_USER") or pwd.getpwuid(os.getuid()).pw_name
+    record["by"] = by
+    if record.get("event") == "rollback" and not record.get("code"):
+        code = code_of(read(path), record.get("release"))
+        if code:
+            record["code"] = code
+    return record
+
+
+def write(path, record, group="", archive_to=""):
+    """Append record to the history at path (then move the history to archive_to, if given). What
+    the run did stands whatever happens here: the answer is a warning when the host refused, else
+    None."""
+    try:
+        append(path, record, group)
+        if archive_to:
+            archive(path, archive_to)
+    except OSError as error:
+        return "The release history %s did not take this run's record: %s" % (path, error)
+    return None
 
 
 def append(path, record, group="", mode=0o640):

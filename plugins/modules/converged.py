@@ -15,11 +15,19 @@ description:
   - Never reports a change, since the record is the collection's bookkeeping and not part of
     what the host serves; a run that only refreshed it changed nothing a user would see.
     I(written) says whether it was written. C(state=absent) removes it. Check mode writes nothing.
+  - With I(history), the same call first appends a record to an app's release history, as
+    M(pyweb.deploy.release_history) does (the action of the same name builds it on the
+    controller), so that the end of a deploy costs one round trip, not two.
 options:
   name:
-    description: The record's name (letters, digits and C(_.@-)).
+    description: The record's name (letters, digits and C(_.@-)); none is written when empty (with
+      I(history) alone).
     type: str
-    required: true
+    default: ""
+  history:
+    description: The options of M(pyweb.deploy.release_history) for a record to append first. Its
+      C(hide) is applied on the controller; the host gets the record as built there.
+    type: dict
   state:
     description: C(present) writes the record, C(absent) removes it.
     type: str
@@ -77,17 +85,41 @@ written:
   description: Whether the record was written or removed (it differed from the one there).
   type: bool
   returned: always
+history_record:
+  description: With I(history), the record appended to the app's history.
+  type: dict
+  returned: when asked
+history_written:
+  description: With I(history), whether the history took it.
+  type: bool
+  returned: when asked
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint
+from ansible_collections.pyweb.deploy.plugins.module_utils import fingerprint, history
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
+
+
+def append_history(module, spec):
+    """Append spec's record to the history at spec's path; the answer's history_record and
+    history_written, and a warning when the host refused (the run's work stands)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("record"), dict) or not spec.get("path"):
+        module.fail_json(msg="history needs a path and the record the converged action builds: run "
+                             "pyweb.deploy.converged as a task")
+    record = history.complete(spec["record"], spec["path"])
+    warning = history.write(spec["path"], record, spec.get("group") or "")
+    answer = {"history_record": record, "history_written": warning is None}
+    if warning:
+        answer["warnings"] = [warning]
+    return answer
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type="str", required=True),
+            name=dict(type="str", default=""),
+            # path, group and the record, as the action built it from release_history's options.
+            history=dict(type="dict"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             digest=dict(type="str", default="", no_log=False),
             trees=dict(type="list", elements="path", default=[]),
@@ -99,26 +131,35 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
-        fingerprint.record_path(params["name"])
-    except ValueError as error:
-        module.fail_json(msg="name: %s" % error)
+    if not params["name"] and params["history"] is None:
+        module.fail_json(msg="name is required (or history, for a history record alone)")
+    if params["name"]:
+        try:
+            fingerprint.record_path(params["name"])
+        except ValueError as error:
+            module.fail_json(msg="name: %s" % error)
     if module.check_mode:
         module.exit_json(changed=False, entries=0, written=False)
+    answer = {}
+    if params["history"] is not None:
+        answer = append_history(module, params["history"])
+    if not params["name"]:
+        module.exit_json(changed=False, entries=0, written=False, **answer)
     if params["state"] == "absent":
-        module.exit_json(changed=False, entries=0, written=fingerprint.forget_record(params["name"]))
+        module.exit_json(changed=False, entries=0, written=fingerprint.forget_record(params["name"]), **answer)
     files = fingerprint.files_state(params["trees"], params["paths"], patterns=params["globs"])
     if files is None:
         # Too large to compare cheaply: no record, so the next run does everything.
         fingerprint.forget_record(params["name"])
         module.exit_json(changed=False, entries=0, written=False,
-                         warnings=["%s: more than %d paths, not recorded; the role will run in full"
-                                   % (params["name"], fingerprint.MAX_ENTRIES)])
+                         warnings=answer.pop("warnings", []) + [
+                             "%s: more than %d paths, not recorded; the role will run in full"
+                             % (params["name"], fingerprint.MAX_ENTRIES)], **answer)
     record = {"digest": params["digest"], "files": files,
               "packages": package_states(params["packages"]),
               "services": service_states(params["services"])}
     module.exit_json(changed=False, entries=len(files),
-                     written=fingerprint.write_record(params["name"], record))
+                     written=fingerprint.write_record(params["name"], record), **answer)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,17 @@ options:
         them.
       - The answer says whether there is a record, its settings digest, and what differs.
     type: dict
+  served:
+    description:
+      - Read what an app's served release was made from, before anything changes, for the summary
+        of what a run changes (M(pyweb.deploy.release_changes) compares it) - C(app_root), the link
+        to the served release (C(current)), the release this run deploys (C(release)), the
+        requirements file and migrations directory in a release (C(requirements), C(migrations)),
+        the gunicorn config and environment file (C(config_path), C(environment_path)) and the
+        app's release history (C(history_path)).
+      - The served release's files are read only when C(release) is another one. The environment's
+        values come back only as digests.
+    type: dict
   lock:
     description:
       - First take the app's deploy lock of this name for the run, as M(pyweb.deploy.deploy_lock)
@@ -170,6 +181,13 @@ fingerprint:
     digest in the record) and C(changes) (what differs from it, in words; empty when nothing does).
   type: dict
   returned: when asked
+served:
+  description: With I(served), C(release) (the served one, empty when none), C(manifest),
+    C(requirements_text), C(migrations) and C(git_commit) of it (empty when C(release) is the served
+    one), C(config) (the gunicorn config's text) and C(environment) (the app's variables, each
+    value a digest).
+  type: dict
+  returned: when asked
 lock:
   description: With I(lock), C(taken) and C(holder) (this run's lock, or in check mode whoever holds
     it), and C(took_over) (the lock of another run this run took over).
@@ -187,9 +205,14 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils import deploy_lock, fingerprint
+from ansible_collections.pyweb.deploy.plugins.module_utils import changes, deploy_lock, fingerprint
 from ansible_collections.pyweb.deploy.plugins.module_utils.host import package_states, service_states
 from ansible_collections.pyweb.deploy.plugins.module_utils.supervisor import Supervisor, connect, mark_ready
+
+
+# What `served` may ask of the served release (module_utils/changes.py's read_served).
+SERVED_KEYS = {"app_root", "current", "served", "release", "requirements", "migrations", "config_path",
+               "environment_path", "history_path"}
 
 
 def path_state(path):
@@ -314,6 +337,7 @@ def main():
             programs=dict(type="list", elements="str", default=[]),
             ready=dict(type="dict", default={}),
             fingerprint=dict(type="dict"),
+            served=dict(type="dict"),
             # name, timeout and force as given, and the run and ended as the action sets them.
             lock=dict(type="dict"),
         ),
@@ -327,6 +351,10 @@ def main():
                 module.fail_json(msg="%s.%s must be a dict of %s with pattern%s; got %r"
                                  % (option, name, ", ".join(sorted(keys)),
                                     " and regex" if option == "grep" else "", entry))
+    served = params["served"]
+    if served is not None and (not isinstance(served.get("app_root"), str) or set(served) - SERVED_KEYS):
+        module.fail_json(msg="served must be a dict with app_root and any of %s; got %r"
+                         % (", ".join(sorted(SERVED_KEYS - {"app_root"})), served))
     held = None
     if params["lock"] is not None:
         if not {"name", "run"} <= set(params["lock"]):
@@ -355,6 +383,8 @@ def main():
         result["distribution"] = os_release()
     if params["fingerprint"] is not None:
         result["fingerprint"] = compare_with_record(module, params["fingerprint"], result)
+    if served is not None:
+        result["served"] = changes.read_served(**served)
     if held is not None:
         result["lock"] = held
     module.exit_json(**result)

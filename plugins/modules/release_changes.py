@@ -64,6 +64,11 @@ options:
     description: The app's environment file on the host (JSON).
     type: path
     default: ""
+  history:
+    description: The app's release history on the host, where the served release's commit is read;
+      C(history.jsonl) under I(app_root) when empty.
+    type: path
+    default: ""
   git_clone:
     description: The controller's clone of the app's repository, for code from git.
     type: path
@@ -110,19 +115,10 @@ served:
   returned: always
 """
 
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyweb.deploy.plugins.module_utils import changes, history
-
-
-def read_text(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as stream:
-            return stream.read(1024 * 1024)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
+from ansible_collections.pyweb.deploy.plugins.module_utils import changes
 
 
 def main():
@@ -140,6 +136,7 @@ def main():
             config_path=dict(type="path", default=""),
             environment_digests=dict(type="dict", default={}),
             environment_path=dict(type="path", default=""),
+            history=dict(type="path", default=""),
             git_clone=dict(type="path", default=""),
             git_commit=dict(type="str", default=""),
             hide=dict(type="list", elements="str", default=[], no_log=True),
@@ -147,27 +144,10 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    found = {"manifest": None, "requirements_text": None, "migrations": {}, "git_commit": "",
-             "config": read_text(p["config_path"]) if p["config_path"] else None, "environment": None}
-    if p["environment_path"]:
-        text = read_text(p["environment_path"])
-        try:
-            found["environment"] = changes.value_digests(json.loads(text)) if text is not None else {}
-        except ValueError:
-            found["environment"] = None
-    if p["served"]:
-        release_dir = os.path.join(p["app_root"], "releases", p["served"])
-        text = read_text(os.path.join(release_dir, changes.MANIFEST))
-        if text is not None:
-            try:
-                found["manifest"] = json.loads(text)
-            except ValueError:
-                pass
-        if p["requirements"]:
-            found["requirements_text"] = read_text(os.path.join(release_dir, p["requirements"]))
-        found["migrations"] = changes.migration_files(os.path.join(release_dir, p["migrations"]))
-        code = history.code_of(history.read(os.path.join(p["app_root"], "history.jsonl")), p["served"])
-        found["git_commit"] = (code.get("git") or {}).get("commit", "")
+    found = changes.read_served(p["app_root"], served=p["served"], release=p["release"],
+                                requirements=p["requirements"], migrations=p["migrations"],
+                                config_path=p["config_path"], environment_path=p["environment_path"],
+                                history_path=p["history"] or os.path.join(p["app_root"], "history.jsonl"))
     module.exit_json(changed=False, served=found)
 
 

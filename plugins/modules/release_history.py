@@ -35,10 +35,11 @@ options:
     type: str
     required: true
   event:
-    description: What was run.
+    description: What was run; C(settings) is a run that kept the served release and changed its
+      gunicorn config or environment.
     type: str
     required: true
-    choices: [deploy, rollback, remove]
+    choices: [deploy, settings, rollback, remove]
   result:
     description: How it ended (C(served), C(failed), C(switched back), C(rolled back), C(removed)).
     type: str
@@ -113,9 +114,6 @@ written:
   returned: always
 """
 
-import os
-import pwd
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyweb.deploy.plugins.module_utils import history
 
@@ -127,7 +125,7 @@ def main():
             group=dict(type="str", default=""),
             archive=dict(type="path", default=""),
             app=dict(type="str", required=True),
-            event=dict(type="str", required=True, choices=["deploy", "rollback", "remove"]),
+            event=dict(type="str", required=True, choices=["deploy", "settings", "rollback", "remove"]),
             result=dict(type="str", required=True),
             release=dict(type="str", default=""),
             served=dict(type="str", default=""),
@@ -145,25 +143,12 @@ def main():
     params = module.params
     if not params["record"]:
         module.fail_json(msg="record is built by the module's action plugin: run pyweb.deploy.release_history as a task")
-    record = dict(params["record"])
-    by = dict(record.get("by") or {})
-    if not by.get("remote_user"):
-        by["remote_user"] = os.environ.get("SUDO_USER") or pwd.getpwuid(os.getuid()).pw_name
-    record["by"] = by
-    if record.get("event") == "rollback" and not record.get("code"):
-        code = history.code_of(history.read(params["path"]), record.get("release"))
-        if code:
-            record["code"] = code
+    record = history.complete(params["record"], params["path"])
     if module.check_mode:
         module.exit_json(changed=False, record=record, written=False)
-    try:
-        history.append(params["path"], record, params["group"])
-        if params["archive"]:
-            history.archive(params["path"], params["archive"])
-    except OSError as error:
-        # What the run did stands: a history it could not add to is worth a warning, not a failure.
-        module.exit_json(changed=False, record=record, written=False,
-                         warnings=["The release history %s did not take this run's record: %s" % (params["path"], error)])
+    warning = history.write(params["path"], record, params["group"], params["archive"])
+    if warning:
+        module.exit_json(changed=False, record=record, written=False, warnings=[warning])
     module.exit_json(changed=False, record=record, written=True)
 
 

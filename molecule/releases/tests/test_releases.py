@@ -320,14 +320,17 @@ def test_the_history_holds_each_deploy_failure_rollback_and_removal(host):
     assert (history.user, history.group, history.mode) == ("root", APP, 0o640)
     text = history.content_string
     records = [json.loads(line) for line in text.splitlines()]
-    first, v2, failed, back, rolled, forward = in_order(
+    first, v2, added, removed, failed, back, rolled, forward = in_order(
         records,
         lambda r: r["result"] == "served" and r["previous"] == "",
-        lambda r: r["result"] == "served",
+        lambda r: r["event"] == "deploy" and r["result"] == "served",
+        # The runs that changed v2's environment alone (test_a_changed_secret_...): by name, no value.
+        lambda r: r["event"] == "settings" and r["changes"].get("environment") == ["+ MAIL_PASSWORD"],
+        lambda r: r["event"] == "settings" and r["changes"].get("environment") == ["- MAIL_PASSWORD"],
         lambda r: r["result"] == "failed" and r["phase"] == "Run the pre-start command in the new release",
         lambda r: r["result"] == "switched back",
         lambda r: r["event"] == "rollback",
-        lambda r: r["result"] == "served")
+        lambda r: r["event"] == "deploy" and r["result"] == "served")
     # A deploy: who, when, how long, what it was built from.
     requirements = hashlib.sha256((SAMPLE / "requirements.txt").read_bytes()).hexdigest()
     for record in (first, v2, forward):
@@ -338,6 +341,9 @@ def test_the_history_holds_each_deploy_failure_rollback_and_removal(host):
         assert record["code"]["requirements_sha256"] == requirements, record
         assert any(p.startswith("gunicorn") for p in record["code"]["gunicorn_packages"]), record
     assert v2["previous"] == first["release"] != v2["release"]
+    for record in (added, removed):
+        assert record["release"] == record["served"] == record["previous"] == v2["release"], record
+        assert record["result"] == "served" and record["by"]["remote_user"], record
     # A failed deploy: where it failed and why, the app's secret masked; what is still served.
     assert failed["served"] == v2["release"] and failed["release"] not in (v2["release"], "")
     assert failed["reason"] == "exit 3: connecting with ********", failed
