@@ -146,6 +146,8 @@ def test_a_changed_secret_shows_neither_in_the_run_nor_in_its_diff(host, apps):
         "supervisor_programs": [dict(program, environment={"MAIL_TOKEN": token})]}, "--diff", "-v")
     assert rc == 0, out[-3000:]
     assert secret not in out and token not in out, out[-3000:]
+    # The run keeps the served release and says what it changes of it: the variable, by name.
+    assert "stays served." in out and "Environment (names only): + MAIL_PASSWORD" in out, out[-3000:]
     # The run did change the files the secrets live in (a run that changed nothing would show
     # nothing either).
     assert "changed=0" not in out[out.rindex("PLAY RECAP"):], out[-3000:]
