@@ -3,7 +3,7 @@ release_changes action's comparison), checked without a host."""
 
 import subprocess
 
-from project import load
+from project import load, run_module
 
 changes = load("plugins/module_utils/changes.py")
 action = load("plugins/action/release_changes.py")
@@ -166,15 +166,33 @@ def test_the_host_reads_the_served_release_only_when_the_run_brings_another(tmp_
 
 def test_a_run_that_keeps_the_served_release_says_what_changes_of_its_settings():
     served = {"release": "aaa-1", "config": "workers = 2\ntimeout = 30\n",
-              "environment": changes.value_digests({"DATABASE_URL": "one"}), "manifest": {"app.py": "1"}}
+              "environment": changes.value_digests({"DATABASE_URL": "one"}, "k"), "manifest": {"app.py": "1"},
+              "environment_new": changes.value_digests({"DATABASE_URL": "one", "MAIL_PASSWORD": "pw"}, "k")}
     args = {"app": "shop", "served": "aaa-1", "release": "aaa-1", "config_path": "/opt/shop/gunicorn.conf.py",
-            "config": "workers = 2\ntimeout = 31\n", "environment_path": "/opt/shop/environment.json",
-            "environment_digests": changes.value_digests({"DATABASE_URL": "one", "MAIL_PASSWORD": "pw"})}
+            "config": "workers = 2\ntimeout = 31\n", "environment_path": "/opt/shop/environment.json"}
     found, lines = action.compare(args, served)
     assert lines == ["shop: release aaa-1 stays served.", "Config:", "  --- gunicorn.conf.py (served)",
                      "  +++ gunicorn.conf.py (new)", "  @@ -1,2 +1,2 @@", "   workers = 2", "  -timeout = 30",
                      "  +timeout = 31", "Environment (names only): + MAIL_PASSWORD"]
     assert found["files"] is None and found["commits"] is None
     assert changes.bounded(found) == {"environment": ["+ MAIL_PASSWORD"], "config_changed": True}
-    found, lines = action.compare(dict(args, config=served["config"], environment_digests=served["environment"]), served)
+    found, lines = action.compare(dict(args, config=served["config"]), dict(served, environment_new=served["environment"]))
     assert lines == ["shop: release aaa-1 stays served.", "Neither its gunicorn config nor its environment changes."]
+
+
+def test_the_environments_digests_are_keyed_for_one_call_and_compared_on_the_controller(tmp_path):
+    host_state = load("plugins/modules/host_state.py")
+    host_action = load("plugins/action/host_state.py")
+    secret = "s3cret-db-pw"
+    (tmp_path / "environment.json").write_text('{"DATABASE_URL": "%s", "OLD": "1"}' % secret)
+    served = {"app_root": str(tmp_path), "environment_path": str(tmp_path / "environment.json")}
+    answer = run_module(host_state, {"served": served, "digest_key": "key-one"}, tmp_path)
+    shown = str(answer)
+    # Neither the value nor its plain digest (which a guess could be matched against) shows.
+    assert secret not in shown and changes.value_digests({"x": secret})["x"] not in shown
+    assert answer["served"]["environment"] != run_module(
+        host_state, {"served": served, "digest_key": "key-two"}, tmp_path)["served"]["environment"]
+    answer = host_action.with_environment_digests(answer, {"DATABASE_URL": "n3w-" + secret, "NEW": "2"}, "key-one")
+    found, lines = action.compare({"app": "shop", "served": "a", "release": "a", "environment_path": "e"},
+                                  answer["served"])
+    assert found["environment"] == ["+ NEW", "- OLD", "~ DATABASE_URL"]

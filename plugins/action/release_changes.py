@@ -4,6 +4,7 @@ brings what pyweb.deploy.host_state's `served` read there already; this action r
 on the controller and puts the two side by side, with every value of `hide` masked."""
 
 import os
+import secrets
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.pyweb.deploy.plugins.module_utils import changes, history
@@ -40,7 +41,7 @@ def compare(args, served):
                                               os.path.basename(args["config_path"]))
     if args.get("environment_path") and served.get("environment") is not None:
         found["environment"] = changes.environment_changes(served["environment"],
-                                                           args.get("environment_digests") or {})
+                                                           served.get("environment_new") or {})
     found = history.masked(found, args.get("hide"))
     lines = history.masked(changes.summary_lines(args["app"], args.get("served"), args["release"], found),
                            args.get("hide"))
@@ -54,11 +55,15 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         answer = {"served": args.pop("host")} if isinstance(args.get("host"), dict) else None
         if answer is None:
-            # The host needs only where the served release is and what to read there.
+            # The host needs only where the served release is and what to read there; the app's
+            # environment stays here, digested with a key made for this call, as the host digests its own.
+            key = secrets.token_hex(16)
             asked = {k: args[k] for k in ("app", "app_root", "served", "release", "requirements", "migrations",
                                           "config_path", "environment_path", "history") if k in args}
             answer = self._execute_module(module_name="pyweb.deploy.release_changes", task_vars=task_vars,
-                                          module_args=asked)
+                                          module_args=dict(asked, digest_key=key))
+            if isinstance(answer.get("served"), dict):
+                answer["served"]["environment_new"] = changes.value_digests(args.get("environment") or {}, key)
         # A summary that cannot be made is worth a warning, not a failed deploy.
         try:
             if answer.get("failed"):

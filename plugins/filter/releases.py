@@ -12,7 +12,6 @@ import os
 
 from ansible_collections.pyweb.deploy.plugins.filter.sources import requirements_id
 from ansible_collections.pyweb.deploy.plugins.module_utils import history
-from ansible_collections.pyweb.deploy.plugins.module_utils.changes import value_digests
 
 
 def _digest(text, length):
@@ -251,5 +250,4 @@ class FilterModule:
             "release_failure": release_failure,
             "check_failure": check_failure,
             "failure_reason": failure_reason,
-            "value_digests": value_digests,
         }

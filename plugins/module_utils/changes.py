@@ -6,6 +6,7 @@ Plain functions of their inputs, so tests/test_changes.py checks them without a 
 
 import difflib
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -98,11 +99,12 @@ def read_text(path, limit=1024 * 1024):
 
 
 def read_served(app_root, current="", served="", release="", requirements="", migrations="migrations",
-                config_path="", environment_path="", history_path=""):
+                config_path="", environment_path="", history_path="", digest_key=""):
     """What the host holds of the served release, read as root before anything changes: the
     release `current` points at (or `served`), its manifest, requirements and migrations and the
     commit its history record names (only when `release`, the release of this run, is another one),
-    the gunicorn config as served and the app's environment as digests of its values."""
+    the gunicorn config as served and the app's environment as digests of its values (keyed with
+    digest_key, when given)."""
     if current and os.path.islink(current):
         served = os.path.basename(os.readlink(current))
     found = {"release": served, "manifest": None, "requirements_text": None, "migrations": {}, "git_commit": "",
@@ -110,7 +112,7 @@ def read_served(app_root, current="", served="", release="", requirements="", mi
     if environment_path:
         text = read_text(environment_path)
         try:
-            found["environment"] = value_digests(json.loads(text)) if text is not None else {}
+            found["environment"] = value_digests(json.loads(text), digest_key) if text is not None else {}
         except ValueError:
             found["environment"] = None
     if served and served != release:
@@ -151,8 +153,13 @@ def commits(clone, served_commit, new_commit, limit=SHOWN):
     return {"count": int(count.stdout.strip() or 0), "shown": log.stdout.splitlines()}
 
 
-def value_digests(environment):
-    """{name: a digest of its value} of the app's environment: what changes, never the values."""
+def value_digests(environment, key=""):
+    """{name: a digest of its value} of the app's environment: what changes, never the values.
+    With key (a secret made for one run and never shown), an HMAC: a digest that shows up in a
+    verbose run's output cannot be matched against guessed values."""
+    if key:
+        return {name: hmac.new(key.encode("utf-8"), str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+                for name, value in (environment or {}).items()}
     return {name: hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
             for name, value in (environment or {}).items()}
 

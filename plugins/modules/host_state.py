@@ -90,8 +90,15 @@ options:
         the gunicorn config and environment file (C(config_path), C(environment_path)) and the
         app's release history (C(history_path)).
       - The served release's files are read only when C(release) is another one. The environment's
-        values come back only as digests.
+        values come back only as digests, keyed with I(digest_key) when it is given.
+      - The action of the same name takes C(environment), the app's environment as the run will
+        write it, keeps it on the controller, makes a key for the call and answers with both sides'
+        digests made with it (C(environment) and C(environment_new)); the key is then forgotten.
     type: dict
+  digest_key:
+    description: The key of the environment's digests (an HMAC); set by the action, never shown.
+    type: str
+    default: ""
   lock:
     description:
       - First take the app's deploy lock of this name for the run, as M(pyweb.deploy.deploy_lock)
@@ -185,7 +192,7 @@ served:
   description: With I(served), C(release) (the served one, empty when none), C(manifest),
     C(requirements_text), C(migrations) and C(git_commit) of it (empty when C(release) is the served
     one), C(config) (the gunicorn config's text) and C(environment) (the app's variables, each
-    value a digest).
+    value a digest); through the action, C(environment_new) (the same of the run's environment).
   type: dict
   returned: when asked
 lock:
@@ -338,6 +345,8 @@ def main():
             ready=dict(type="dict", default={}),
             fingerprint=dict(type="dict"),
             served=dict(type="dict"),
+            # The key of the environment's digests in `served`, made by the action for one call.
+            digest_key=dict(type="str", default="", no_log=True),
             # name, timeout and force as given, and the run and ended as the action sets them.
             lock=dict(type="dict"),
         ),
@@ -384,7 +393,7 @@ def main():
     if params["fingerprint"] is not None:
         result["fingerprint"] = compare_with_record(module, params["fingerprint"], result)
     if served is not None:
-        result["served"] = changes.read_served(**served)
+        result["served"] = changes.read_served(digest_key=params["digest_key"], **served)
     if held is not None:
         result["lock"] = held
     module.exit_json(**result)

@@ -55,11 +55,20 @@ options:
     description: The gunicorn config on the host.
     type: path
     default: ""
-  environment_digests:
-    description: The app's environment as C(name) to a digest of its value; compared, by name, with the
-      host's I(environment_path). Values never leave the controller.
+  environment:
+    description: The app's environment as the run will write it; compared, by name, with the host's
+      I(environment_path), each side as digests made with a key for the call. Values never leave
+      the controller.
     type: dict
     default: {}
+  host:
+    description: What M(pyweb.deploy.host_state)'s C(served) read on the host already (its
+      C(environment_new) digests the run's environment); the module is then not run.
+    type: dict
+  digest_key:
+    description: The key of the environment's digests; set by the action, never shown.
+    type: str
+    default: ""
   environment_path:
     description: The app's environment file on the host (JSON).
     type: path
@@ -134,7 +143,9 @@ def main():
             migrations=dict(type="str", default="migrations"),
             config=dict(type="str", default=""),
             config_path=dict(type="path", default=""),
-            environment_digests=dict(type="dict", default={}),
+            environment=dict(type="dict", default={}, no_log=True),
+            host=dict(type="dict"),
+            digest_key=dict(type="str", default="", no_log=True),
             environment_path=dict(type="path", default=""),
             history=dict(type="path", default=""),
             git_clone=dict(type="path", default=""),
@@ -147,7 +158,8 @@ def main():
     found = changes.read_served(p["app_root"], served=p["served"], release=p["release"],
                                 requirements=p["requirements"], migrations=p["migrations"],
                                 config_path=p["config_path"], environment_path=p["environment_path"],
-                                history_path=p["history"] or os.path.join(p["app_root"], "history.jsonl"))
+                                history_path=p["history"] or os.path.join(p["app_root"], "history.jsonl"),
+                                digest_key=p["digest_key"])
     module.exit_json(changed=False, served=found)
 
 
