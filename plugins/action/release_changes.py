@@ -23,12 +23,7 @@ def compare(args, served):
     if base and served.get("manifest") is not None:
         found["files"] = changes.file_changes(served["manifest"], args.get("manifest") or {})
     requirements = args.get("requirements")
-    new_text = None
-    if requirements and base:
-        path = os.path.join(base, requirements)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8", errors="replace") as stream:
-                new_text = stream.read()
+    new_text = changes.read_text(os.path.join(base, requirements), limit=None) if requirements and base else None
     if new_text is not None or served.get("requirements_text") is not None:
         found["requirements"] = changes.requirement_changes(changes.requirements(served.get("requirements_text")),
                                                             changes.requirements(new_text))

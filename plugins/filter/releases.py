@@ -11,7 +11,7 @@ import json
 import os
 
 from ansible_collections.pyweb.deploy.plugins.filter.sources import requirements_id
-from ansible_collections.pyweb.deploy.plugins.module_utils import history
+from ansible_collections.pyweb.deploy.plugins.module_utils import changes, history
 
 
 def _digest(text, length):
@@ -72,7 +72,7 @@ def release_plan(inputs):
     # The code's files by their path in the release, kept there for the summary of what the next
     # release changes (plugins/module_utils/changes.py).
     manifest = ({os.path.basename(package): files[0]["checksum"]} if package
-                else {os.path.relpath(f["path"], src): f["checksum"] for f in files})
+                else changes.manifest(files, src))
     return {
         "code_id": code, "server_id": server, "venv_id": venv, "release_id": release,
         "release_dir": release_dir, "venv_dir": venv_dir, "manifest": manifest,
